@@ -1,0 +1,238 @@
+# MLCommons RNN-T (MLPerf Inference r1.0, PyTorch) -> ONNX -> OpenVINO IR.
+#
+#   make ir                  clone, download, migrate, export three ONNX, convert three IR
+#   make SEQ_LEN=300 ir      the same with the encoder fixed to 300 frames
+#   make help                targets and variables
+#
+# Each step is a file target, so make redoes only what changed. Variables that change what a
+# step produces without changing a file (a URL, a path, a checksum, the opset) are remembered in
+# $(BUILD_DIR)/config/, and the steps depend on those files.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.SUFFIXES:
+MAKEFLAGS += --no-builtin-rules
+
+# ---- Variables a user may set ------------------------------------------------------------------
+PYTHON         ?= python3
+VENV           ?= .venv
+BUILD_DIR      ?= build
+MLCOMMONS_URL  ?= https://github.com/mlcommons/inference
+MLCOMMONS_REV  ?= r1.0
+MLCOMMONS_PATH ?=
+WEIGHTS_URL    ?= https://zenodo.org/record/3662521/files/DistributedDataParallel_1576581068.9962234-epoch-100.pt
+WEIGHTS        ?=
+WEIGHTS_SHA256 ?=
+TRUST_CHECKPOINT ?= 0
+OPSET          ?= 12
+SEQ_LEN        ?= 157
+BATCH          ?= 1
+PRECISION      ?= FP32
+IR_DIR         ?= $(BUILD_DIR)/ir/seq$(SEQ_LEN)-batch$(BATCH)-$(PRECISION)
+
+# ---- Derived paths -----------------------------------------------------------------------------
+PY          := $(VENV)/bin/python
+MO          := $(VENV)/bin/mo
+VENV_STAMP  := $(VENV)/.rnnt-requirements
+CONFIG_DIR  := $(BUILD_DIR)/config
+WEIGHTS_DIR := $(BUILD_DIR)/weights
+ONNX_DIR    := $(BUILD_DIR)/onnx
+NETWORKS    := encoder prediction joint
+ONNX_FILES  := $(NETWORKS:%=$(ONNX_DIR)/rnnt_%.onnx)
+IR_FILES    := $(foreach n,$(NETWORKS),$(IR_DIR)/rnnt_$(n).xml $(IR_DIR)/rnnt_$(n).bin)
+MIGRATED    := $(WEIGHTS_DIR)/rnnt_state_dict.pt
+FEATURIZER  := $(WEIGHTS_DIR)/featurizer.pt
+
+# Where the model code lives in a checkout: r1.0 .. v4.0, then today's master.
+LAYOUTS := speech_recognition/rnnt/pytorch retired_benchmarks/speech_recognition/rnnt/pytorch
+ifneq ($(MLCOMMONS_PATH),)
+  SRC_DIR   := $(MLCOMMONS_PATH)
+  MODEL_DIR := $(patsubst %/,%,$(dir $(firstword $(wildcard $(LAYOUTS:%=$(SRC_DIR)/%/model_separable_rnnt.py)))))
+  ifeq ($(MODEL_DIR),)
+    MODEL_DIR := $(SRC_DIR)/$(firstword $(LAYOUTS))
+    MODEL_MISSING := 1
+  endif
+else
+  SRC_DIR   := $(BUILD_DIR)/mlcommons
+  MODEL_DIR := $(SRC_DIR)/$(firstword $(LAYOUTS))
+endif
+MODEL_PY    := $(MODEL_DIR)/model_separable_rnnt.py
+MODEL_FILES := $(MODEL_PY) $(MODEL_DIR)/rnn.py $(MODEL_DIR)/configs/rnnt.toml
+
+ifneq ($(WEIGHTS),)
+  WEIGHTS_FILE := $(WEIGHTS)
+else
+  WEIGHTS_FILE := $(BUILD_DIR)/download/$(notdir $(WEIGHTS_URL))
+endif
+
+ifeq ($(PRECISION),FP16)
+  COMPRESS := True
+else
+  COMPRESS := False
+endif
+# The documented encoder command freezes the lengths input to SEQ_LEN, one value per batch row.
+LENGTHS := $(strip $(foreach _,$(shell seq 1 $(BATCH) 2>/dev/null),$(SEQ_LEN)))
+
+# ---- Checks before any work --------------------------------------------------------------------
+positive_int = $(if $(shell [[ '$(subst ',,$($(1)))' =~ ^[1-9][0-9]*$$ ]] && echo ok),,\
+  $(error $(1)=$($(1)) is not a positive integer: use e.g. $(1)=$(2)))
+$(call positive_int,SEQ_LEN,157)
+$(call positive_int,BATCH,1)
+$(call positive_int,OPSET,12)
+ifeq ($(filter FP32 FP16,$(PRECISION)),)
+  $(error PRECISION=$(PRECISION) is not supported: use PRECISION=FP32 or PRECISION=FP16)
+endif
+ifneq ($(words $(BUILD_DIR) $(VENV) $(IR_DIR) $(SRC_DIR) $(WEIGHTS_FILE)),5)
+  $(error a path contains spaces, which make cannot handle: move BUILD_DIR, VENV, IR_DIR, MLCOMMONS_PATH and WEIGHTS to paths without spaces)
+endif
+
+# $(call remember,FILE,VAR): keep the value of VAR in FILE, rewriting FILE only when the value
+# changed, so that targets depending on FILE rebuild exactly when the setting changed.
+define remember
+ifneq ($$(file <$(1)),$$($(2)))
+  $$(shell mkdir -p $(dir $(1)))
+  $$(file >$(1),$$($(2)))
+endif
+endef
+SOURCE_SETTING  := $(if $(MLCOMMONS_PATH),$(abspath $(MODEL_DIR)),$(MLCOMMONS_URL) $(MLCOMMONS_REV))
+WEIGHTS_SETTING := $(abspath $(WEIGHTS_FILE)) sha256=$(WEIGHTS_SHA256) trust=$(TRUST_CHECKPOINT)
+IR_SETTING      := seq=$(SEQ_LEN) batch=$(BATCH) precision=$(PRECISION)
+ifneq ($(filter-out help test check clean distclean,$(or $(MAKECMDGOALS),all)),)
+  $(eval $(call remember,$(CONFIG_DIR)/source,SOURCE_SETTING))
+  $(eval $(call remember,$(CONFIG_DIR)/weights,WEIGHTS_SETTING))
+  $(eval $(call remember,$(CONFIG_DIR)/opset,OPSET))
+  $(eval $(call remember,$(IR_DIR)/.settings,IR_SETTING))
+endif
+
+# ---- Targets -----------------------------------------------------------------------------------
+.PHONY: all ir onnx weights source venv test check clean distclean help
+all: ir
+
+ir: $(IR_DIR)/rnnt_ir.txt
+onnx: $(ONNX_FILES)
+weights: $(MIGRATED) $(FEATURIZER)
+source: $(MODEL_FILES)
+venv: $(VENV_STAMP)
+
+# Step 0: the Python environment, rebuilt when requirements.txt changes. VENV may name an
+# existing environment: the requirements are installed into it.
+$(VENV_STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; ok = (3, 10) <= v <= (3, 12); \
+	  ok or sys.exit(f"error: {sys.executable} is Python {v[0]}.{v[1]}; openvino-dev 2024.6 needs 3.10 to 3.12: run make PYTHON=python3.12 (or 3.10, 3.11)")'
+	@echo "== environment: $(VENV) from requirements.txt"
+	[[ -x $(PY) ]] || { $(PYTHON) -m venv $(VENV) && touch $(VENV)/.created-by-rnnt-ir; }
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	@touch $@
+
+# Steps 1-2: the upstream source. A shallow clone of only speech_recognition/rnnt, as documented.
+ifeq ($(MLCOMMONS_PATH),)
+$(MODEL_FILES) &: $(CONFIG_DIR)/source
+	@echo "== source: $(MLCOMMONS_URL) at $(MLCOMMONS_REV)"
+	@rm -rf $(SRC_DIR).tmp
+	git clone -q -b $(MLCOMMONS_REV) -n --depth 1 $(MLCOMMONS_URL) $(SRC_DIR).tmp || { \
+	  echo "error: cannot clone $(MLCOMMONS_URL) (branch $(MLCOMMONS_REV)): no network or no such branch? Offline, use MLCOMMONS_PATH=/path/to/inference-clone" >&2; \
+	  rm -rf $(SRC_DIR).tmp; exit 1; }
+	git -C $(SRC_DIR).tmp checkout -q HEAD -- speech_recognition/rnnt 2>/dev/null || { \
+	  echo "error: $(MLCOMMONS_URL) at $(MLCOMMONS_REV) has no speech_recognition/rnnt: use MLCOMMONS_REV=r1.0, or MLCOMMONS_PATH= for a clone of today's master" >&2; \
+	  rm -rf $(SRC_DIR).tmp; exit 1; }
+	@echo "source: commit $$(git -C $(SRC_DIR).tmp rev-parse HEAD)"
+	@rm -rf $(SRC_DIR)
+	@mv $(SRC_DIR).tmp $(SRC_DIR)
+	@touch $(MODEL_FILES)
+else ifeq ($(MODEL_MISSING),1)
+$(MODEL_FILES):
+	@echo "error: MLCOMMONS_PATH=$(MLCOMMONS_PATH) holds no RNN-T model: looked for $(LAYOUTS:%=%/model_separable_rnnt.py); point it at a clone of github.com/mlcommons/inference" >&2
+	@exit 1
+else
+$(MODEL_FILES):
+	@echo "error: $@ is missing from MLCOMMONS_PATH=$(MLCOMMONS_PATH): the clone is incomplete" >&2
+	@exit 1
+endif
+
+# Step 3: the pretrained weights, downloaded with retries to a temporary name.
+ifeq ($(WEIGHTS),)
+$(WEIGHTS_FILE): | $(BUILD_DIR)/download
+	@echo "== weights: $(WEIGHTS_URL)"
+	curl -fL --retry 3 --retry-delay 2 --connect-timeout 15 --progress-bar -o $@.part '$(WEIGHTS_URL)' || { \
+	  echo "error: cannot download WEIGHTS_URL=$(WEIGHTS_URL): no network? Offline, use WEIGHTS=/path/to/checkpoint.pt" >&2; \
+	  rm -f $@.part; exit 1; }
+	@echo "sha256 $$(sha256sum $@.part | cut -d' ' -f1)  (pin it with WEIGHTS_SHA256=)"
+	@mv $@.part $@
+else
+$(WEIGHTS_FILE):
+	@echo "error: WEIGHTS=$(WEIGHTS) does not exist: give the path of the downloaded checkpoint" >&2
+	@exit 1
+endif
+
+# Step 4: migrated weights (joint_net -> joint.net) and the featurizer tensors beside them.
+$(MIGRATED) $(FEATURIZER) &: $(WEIGHTS_FILE) migrate.py $(CONFIG_DIR)/weights $(VENV_STAMP) | $(WEIGHTS_DIR)
+	@echo "== migrate: $(WEIGHTS_FILE)"
+ifneq ($(WEIGHTS_SHA256),)
+	@actual=$$(sha256sum $(WEIGHTS_FILE) | cut -d' ' -f1); [[ "$$actual" == "$(WEIGHTS_SHA256)" ]] || { \
+	  echo "error: $(WEIGHTS_FILE) has sha256 $$actual, not WEIGHTS_SHA256=$(WEIGHTS_SHA256): delete the file to download it again, or fix WEIGHTS_SHA256" >&2; exit 1; }
+endif
+	$(PY) migrate.py $(WEIGHTS_FILE) --out $(MIGRATED) --featurizer-out $(FEATURIZER) \
+	  $(if $(filter 1,$(TRUST_CHECKPOINT)),--trust-checkpoint)
+
+# Step 5: three ONNX files from one process.
+$(ONNX_FILES) &: $(MIGRATED) $(MODEL_FILES) export_rnnt_to_onnx.py $(CONFIG_DIR)/opset $(CONFIG_DIR)/source $(VENV_STAMP) | $(ONNX_DIR)
+	@echo "== export: ONNX opset $(OPSET) from $(MODEL_DIR)"
+	$(PY) export_rnnt_to_onnx.py --model-dir $(MODEL_DIR) --weights $(MIGRATED) --output-dir $(ONNX_DIR) --opset $(OPSET)
+
+# Step 6: one mo call per network, with the documented --input strings. mo writes into a
+# temporary folder; the .bin is moved before the .xml, which make takes as the sign of done.
+MO_INPUT_encoder    := input.1[$(SEQ_LEN) $(BATCH) 240],1[$(BATCH)]->[$(LENGTHS)]
+MO_INPUT_prediction := input.1[$(BATCH) 1],1[2 $(BATCH) 320],2[2 $(BATCH) 320]
+MO_INPUT_joint      := 0[$(BATCH) 1 1024],1[$(BATCH) 1 320]
+
+mo_command = $(MO) --input_model $(ONNX_DIR)/rnnt_$(1).onnx --input "$(MO_INPUT_$(1))" \
+  --model_name rnnt_$(1) --compress_to_fp16=$(COMPRESS) --output_dir $(IR_DIR)/.tmp-$(1)
+
+define ir_rule
+$(IR_DIR)/rnnt_$(1).xml $(IR_DIR)/rnnt_$(1).bin &: $(ONNX_DIR)/rnnt_$(1).onnx $(IR_DIR)/.settings $(VENV_STAMP)
+	@echo '== mo: $(1) -> $(IR_DIR) ($(PRECISION))'
+	@echo '$(call mo_command,$(1))'
+	@rm -rf $(IR_DIR)/.tmp-$(1)
+	@$(call mo_command,$(1)) > $(IR_DIR)/.tmp-$(1).log 2>&1 || { \
+	  cat $(IR_DIR)/.tmp-$(1).log >&2; echo "error: mo failed on $(ONNX_DIR)/rnnt_$(1).onnx (its log is above)" >&2; exit 1; }
+	@mv $(IR_DIR)/.tmp-$(1)/rnnt_$(1).bin $(IR_DIR)/rnnt_$(1).bin
+	@mv $(IR_DIR)/.tmp-$(1)/rnnt_$(1).xml $(IR_DIR)/rnnt_$(1).xml
+	@rm -rf $(IR_DIR)/.tmp-$(1) $(IR_DIR)/.tmp-$(1).log
+endef
+$(foreach n,$(NETWORKS),$(eval $(call ir_rule,$(n))))
+
+# The summary of a finished IR set: what each input and output is, read back from the IR.
+$(IR_DIR)/rnnt_ir.txt: $(IR_FILES) describe_ir.py
+	@$(PY) describe_ir.py $(IR_DIR) > $@.tmp
+	@mv $@.tmp $@
+	@cat $@
+
+$(BUILD_DIR)/download $(WEIGHTS_DIR) $(ONNX_DIR):
+	@mkdir -p $@
+
+# ---- Housekeeping ------------------------------------------------------------------------------
+test check: $(VENV_STAMP)
+	$(PY) -m pytest -q tests
+
+clean:
+	rm -rf $(WEIGHTS_DIR) $(ONNX_DIR) $(BUILD_DIR)/ir $(CONFIG_DIR) $(IR_DIR)
+
+# The venv goes only if this Makefile created it, never an environment the user pointed VENV at.
+distclean: clean
+	rm -rf $(BUILD_DIR)
+	if [[ -e $(VENV)/.created-by-rnnt-ir ]]; then rm -rf $(VENV); fi
+
+help:
+	@echo 'Targets:'
+	@echo '  ir (default)  three OpenVINO IR in IR_DIR: rnnt_encoder, rnnt_prediction, rnnt_joint (.xml/.bin)'
+	@echo '  onnx          the three ONNX files in $(ONNX_DIR)'
+	@echo '  weights       the migrated state dict and featurizer tensors in $(WEIGHTS_DIR)'
+	@echo '  source        the upstream model code (shallow clone, or MLCOMMONS_PATH)'
+	@echo '  venv          the Python environment in VENV'
+	@echo '  test          the offline test suite'
+	@echo '  clean         remove migrated weights, ONNX and IR (keeps clone, download, venv)'
+	@echo '  distclean     also remove the clone, the download and the venv this Makefile made'
+	@echo 'Variables (current value):'
+	@$(foreach v,PYTHON VENV BUILD_DIR MLCOMMONS_URL MLCOMMONS_REV MLCOMMONS_PATH WEIGHTS_URL WEIGHTS \
+	  WEIGHTS_SHA256 TRUST_CHECKPOINT OPSET SEQ_LEN BATCH PRECISION IR_DIR,printf '  %-16s %s\n' '$(v)' '$($(v))';)

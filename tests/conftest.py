@@ -1,0 +1,65 @@
+"""Shared fixtures: a stand-in upstream, a synthetic checkpoint, and the real Makefile run on them.
+
+Everything is offline. The tests run `make` in the project folder with BUILD_DIR in a temporary
+folder and VENV set to the environment running pytest, so the Makefile never reinstalls it.
+"""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+PROJECT = TESTS.parent
+VENV = Path(sys.prefix)   # `make test` runs pytest from the venv it built
+sys.path.insert(0, str(TESTS))
+sys.path.insert(0, str(PROJECT))
+
+import standin_upstream     # noqa: E402
+import synthetic_checkpoint  # noqa: E402
+
+
+def make(build_dir, *args, check=True, timeout=600):
+    """Run the project's Makefile with its outputs in build_dir; return the CompletedProcess."""
+    cmd = ["make", "--no-print-directory", "-C", str(PROJECT), f"BUILD_DIR={build_dir}",
+           f"VENV={VENV}", *args]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({result.returncode}):\n"
+                             f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("fixtures")
+
+
+@pytest.fixture(scope="session")
+def upstream(fixtures_dir):
+    """A git repository laid out like mlcommons/inference at r1.0, with a branch r1.0."""
+    return standin_upstream.build_repo(fixtures_dir / "inference")
+
+
+@pytest.fixture(scope="session")
+def checkpoint(fixtures_dir):
+    """A 181 MB checkpoint in the upstream format with random weights."""
+    return synthetic_checkpoint.write_checkpoint(fixtures_dir / "DistributedDataParallel-synthetic.pt")
+
+
+@pytest.fixture(scope="session")
+def url_build(tmp_path_factory, upstream, checkpoint):
+    """`make -j3 ir` from file:// URLs, as a user with network would run it."""
+    build = tmp_path_factory.mktemp("url-build") / "build"
+    result = make(build, "-j3", f"MLCOMMONS_URL=file://{upstream}",
+                  f"WEIGHTS_URL=file://{checkpoint}", "ir")
+    return build, result
+
+
+@pytest.fixture(scope="session")
+def reference_model(url_build):
+    """The PyTorch model from the build's own clone and migrated weights, loaded as export does."""
+    from export_rnnt_to_onnx import load_model
+    build, _ = url_build
+    return load_model(str(build / "mlcommons" / standin_upstream.LAYOUTS["r1.0"]),
+                      str(build / "weights" / "rnnt_state_dict.pt"))

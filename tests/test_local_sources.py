@@ -1,0 +1,67 @@
+"""Working offline from files the user already has: MLCOMMONS_PATH= and WEIGHTS=."""
+import hashlib
+
+import numpy as np
+import openvino as ov
+import pytest
+
+import standin_upstream
+from conftest import make
+
+
+@pytest.fixture(scope="session")
+def master_clone(fixtures_dir):
+    """A full clone in today's master layout (retired_benchmarks/...)."""
+    return standin_upstream.build_repo(fixtures_dir / "inference-master", layout="retired", branch="master")
+
+
+def test_existing_clone_and_checkpoint_are_used_in_place(tmp_path, master_clone, checkpoint, url_build):
+    build = tmp_path / "build"
+    sha = hashlib.sha256(checkpoint.read_bytes()).hexdigest()
+    result = make(build, f"MLCOMMONS_PATH={master_clone}", f"WEIGHTS={checkpoint}",
+                  f"WEIGHTS_SHA256={sha}", "ir")
+    assert "retired_benchmarks/speech_recognition/rnnt/pytorch" in result.stdout
+    assert not (build / "mlcommons").exists() and not (build / "download").exists()
+    # Same code and weights as the URL build: the IR compute the same.
+    core = ov.Core()
+    feed = {"0": np.ones((1, 1, 1024), np.float32), "1": np.ones((1, 1, 320), np.float32)}
+    outputs = []
+    for folder in (build, url_build[0]):
+        compiled = core.compile_model(str(folder / "ir/seq157-batch1-FP32/rnnt_joint.xml"), "CPU",
+                                      {"INFERENCE_PRECISION_HINT": "f32"})
+        outputs.append(compiled(feed)[0])
+    np.testing.assert_array_equal(outputs[0], outputs[1])
+
+
+def test_switching_to_other_weights_rebuilds(tmp_path, upstream, checkpoint, fixtures_dir):
+    build = tmp_path / "build"
+    copy = fixtures_dir / "copy-of-checkpoint.pt"
+    if not copy.exists():
+        copy.write_bytes(checkpoint.read_bytes())
+    common = [f"MLCOMMONS_PATH={upstream}", "weights"]
+    make(build, f"WEIGHTS={checkpoint}", *common)
+    assert make(build, "-q", f"WEIGHTS={checkpoint}", *common, check=False).returncode == 0
+    # An older file at another path is still a change: make must notice the setting changed.
+    assert make(build, "-q", f"WEIGHTS={copy}", *common, check=False).returncode == 1
+
+
+def test_clean_removes_derived_files_and_keeps_clone_and_download(tmp_path, upstream, checkpoint):
+    build = tmp_path / "build"
+    urls = [f"MLCOMMONS_URL=file://{upstream}", f"WEIGHTS_URL=file://{checkpoint}"]
+    make(build, *urls, "onnx")
+    make(build, *urls, "clean")
+    assert sorted(p.name for p in build.iterdir()) == ["download", "mlcommons"]
+
+
+def test_distclean_removes_build_and_only_a_venv_it_created(tmp_path, upstream):
+    build = tmp_path / "build"
+    make(build, f"MLCOMMONS_URL=file://{upstream}", "source")
+    made = tmp_path / "made-venv"
+    made.mkdir()
+    (made / ".created-by-rnnt-ir").touch()
+    users = tmp_path / "users-venv"
+    users.mkdir()
+    for venv in (made, users):
+        # VENV appears twice; make takes the last assignment.
+        make(build, f"VENV={venv}", "distclean")
+    assert not build.exists() and not made.exists() and users.exists()

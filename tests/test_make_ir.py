@@ -1,0 +1,147 @@
+"""What a user does with `make ir`, and what they then see."""
+import os
+
+import numpy as np
+import openvino as ov
+import pytest
+import torch
+
+from conftest import PROJECT, make
+
+NETWORKS = ("encoder", "prediction", "joint")
+# Bounds on max abs difference from PyTorch, OpenVINO compiled at f32. FP16 weights round each
+# weight to 11 significant bits; through five 1024-wide LSTM layers that measured ~2e-3 here.
+BOUNDS = {"FP32": 1e-4, "FP16": 1e-2}
+
+
+def ir_dir(build, seq_len=157, batch=1, precision="FP32"):
+    return build / "ir" / f"seq{seq_len}-batch{batch}-{precision}"
+
+
+def expected_interface(seq_len, batch):
+    """Documented input names and shapes, and the output names and shapes, per network."""
+    t_out = (seq_len + 1) // 2
+    return {
+        "encoder": ({"input.1": [seq_len, batch, 240]},
+                    {"encoded": [batch, t_out, 1024], "encoded_lengths": [batch]}),
+        "prediction": ({"input.1": [batch, 1], "1": [2, batch, 320], "2": [2, batch, 320]},
+                       {"prediction_out": [batch, 1, 320], "new_hidden_h": [2, batch, 320],
+                        "new_hidden_c": [2, batch, 320]}),
+        "joint": ({"0": [batch, 1, 1024], "1": [batch, 1, 320]},
+                  {"logits": [batch, 1, 1, 29]}),
+    }
+
+
+def random_inputs(network, seq_len, batch, rng):
+    if network == "encoder":
+        return {"input.1": rng.standard_normal((seq_len, batch, 240), dtype=np.float32)}
+    if network == "prediction":
+        return {"input.1": rng.integers(0, 28, (batch, 1), dtype=np.int64),
+                "1": rng.standard_normal((2, batch, 320), dtype=np.float32),
+                "2": rng.standard_normal((2, batch, 320), dtype=np.float32)}
+    return {"0": rng.standard_normal((batch, 1, 1024), dtype=np.float32),
+            "1": rng.standard_normal((batch, 1, 320), dtype=np.float32)}
+
+
+def pytorch_outputs(model, network, inputs, seq_len):
+    t = {name: torch.from_numpy(value) for name, value in inputs.items()}
+    with torch.no_grad():
+        if network == "encoder":
+            lengths = torch.full((t["input.1"].shape[1],), seq_len, dtype=torch.int64)
+            encoded, encoded_lengths = model.encoder(t["input.1"], lengths)
+            return {"encoded": encoded, "encoded_lengths": encoded_lengths}
+        if network == "prediction":
+            g, (h, c) = model.prediction(t["input.1"], (t["1"], t["2"]))
+            return {"prediction_out": g, "new_hidden_h": h, "new_hidden_c": c}
+        return {"logits": model.joint(t["0"], t["1"])}
+
+
+@pytest.fixture(scope="session")
+def configured_builds(url_build, upstream, checkpoint):
+    """The same build folder, reconfigured as users would: longer, batched, FP16 weights."""
+    build, _ = url_build
+    urls = [f"MLCOMMONS_URL=file://{upstream}", f"WEIGHTS_URL=file://{checkpoint}"]
+    onnx_before = {p: p.stat().st_mtime_ns for p in (build / "onnx").glob("*.onnx")}
+    runs = {}
+    for seq_len, batch, precision in ((300, 1, "FP32"), (157, 4, "FP32"), (157, 1, "FP16"), (300, 4, "FP16")):
+        runs[(seq_len, batch, precision)] = make(
+            build, "-j3", *urls, f"SEQ_LEN={seq_len}", f"BATCH={batch}", f"PRECISION={precision}", "ir")
+    onnx_after = {p: p.stat().st_mtime_ns for p in (build / "onnx").glob("*.onnx")}
+    return build, runs, onnx_before, onnx_after
+
+
+def test_make_ir_builds_three_onnx_and_three_ir_and_says_where(url_build):
+    build, result = url_build
+    for network in NETWORKS:
+        assert (build / "onnx" / f"rnnt_{network}.onnx").stat().st_size > 0
+        for ext in ("xml", "bin"):
+            assert (ir_dir(build) / f"rnnt_{network}.{ext}").stat().st_size > 0
+    assert f"OpenVINO IR in {ir_dir(build)}" in result.stdout
+    assert "source: commit " in result.stdout          # the commit the clone got
+    assert "sha256 " in result.stdout                   # the download's hash, to pin it
+    assert not list(build.rglob("*.tmp")) and not list(build.rglob("*.part"))
+
+
+def test_onnx_inputs_carry_the_documented_names(url_build):
+    import onnx
+    build, _ = url_build
+    names = {n: [i.name for i in onnx.load(str(build / "onnx" / f"rnnt_{n}.onnx")).graph.input]
+             for n in NETWORKS}
+    assert names == {"encoder": ["input.1", "1"], "prediction": ["input.1", "1", "2"],
+                     "joint": ["0", "1"]}
+
+
+def test_second_make_ir_does_nothing(url_build, upstream, checkpoint):
+    build, _ = url_build
+    urls = [f"MLCOMMONS_URL=file://{upstream}", f"WEIGHTS_URL=file://{checkpoint}"]
+    assert make(build, "-q", *urls, "ir", check=False).returncode == 0
+    assert "Nothing to be done for 'ir'" in make(build, *urls, "ir").stdout
+
+
+def test_other_seq_len_batch_precision_reuse_the_onnx(configured_builds):
+    build, runs, onnx_before, onnx_after = configured_builds
+    assert onnx_before == onnx_after
+    for (seq_len, batch, precision), result in runs.items():
+        assert "== export" not in result.stdout and "== migrate" not in result.stdout
+        assert (ir_dir(build, seq_len, batch, precision) / "rnnt_encoder.xml").exists()
+
+
+@pytest.mark.parametrize("seq_len,batch,precision",
+                         [(157, 1, "FP32"), (300, 1, "FP32"), (157, 4, "FP32"), (157, 1, "FP16"), (300, 4, "FP16")])
+def test_ir_has_documented_interface_and_matches_pytorch(configured_builds, reference_model,
+                                                         seq_len, batch, precision):
+    build, _, _, _ = configured_builds
+    core = ov.Core()
+    rng = np.random.default_rng(seq_len * 10 + batch)
+    for network, (inputs, outputs) in expected_interface(seq_len, batch).items():
+        model = core.read_model(str(ir_dir(build, seq_len, batch, precision) / f"rnnt_{network}.xml"))
+        assert {p.get_any_name(): list(p.get_shape()) for p in model.inputs} == inputs
+        assert {p.get_any_name(): list(p.get_shape()) for p in model.outputs} == outputs
+        compiled = core.compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+        feed = random_inputs(network, seq_len, batch, rng)
+        got = compiled(feed)
+        want = pytorch_outputs(reference_model, network, feed, seq_len)
+        for name, expected in want.items():
+            actual = got[compiled.output(name)]
+            if name == "encoded_lengths":   # frozen to SEQ_LEN per row: ceil(SEQ_LEN / 2)
+                assert actual.tolist() == [(seq_len + 1) // 2] * batch
+                continue
+            error = float(np.max(np.abs(actual - expected.numpy())))
+            assert error <= BOUNDS[precision], f"{network}.{name}: max abs error {error:.2e}"
+
+
+def test_fp16_ir_weights_are_half_the_size(configured_builds):
+    build, _, _, _ = configured_builds
+    fp32 = os.path.getsize(ir_dir(build, 157, 1, "FP32") / "rnnt_encoder.bin")
+    fp16 = os.path.getsize(ir_dir(build, 157, 1, "FP16") / "rnnt_encoder.bin")
+    assert 0.45 < fp16 / fp32 < 0.55
+
+
+def test_readme_snippet_runs_on_the_built_ir(url_build, tmp_path):
+    readme = (PROJECT / "README.md").read_text()
+    snippet = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    build, _ = url_build
+    snippet = snippet.replace('"build/ir/', f'"{build}/ir/')
+    namespace = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    assert namespace["logits"].shape == (1, 1, 1, 29)
