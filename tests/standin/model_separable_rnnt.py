@@ -79,7 +79,7 @@ class Joint(torch.nn.Module):
 
     def forward(self, f: torch.Tensor, g: torch.Tensor):
         B, T, H = f.shape
-        _, U, H2 = g.shape
+        B, U, H2 = g.shape   # B read again from g: the exported graph's shape ops follow this
         f = f.unsqueeze(dim=2).expand((B, T, U, H))
         g = g.unsqueeze(dim=1).expand((B, T, U, H2))
         return self.net(torch.cat([f, g], dim=3))           # (B, T, U, classes)
