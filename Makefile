@@ -30,6 +30,7 @@ SEQ_LEN        ?= 157
 BATCH          ?= 1
 PRECISION      ?= FP32
 IR_DIR         ?= $(BUILD_DIR)/ir/seq$(SEQ_LEN)-batch$(BATCH)-$(PRECISION)
+VERIFY_SEEDS   ?= 3
 
 # ---- Derived paths -----------------------------------------------------------------------------
 PY          := $(VENV)/bin/python
@@ -39,8 +40,9 @@ CONFIG_DIR  := $(BUILD_DIR)/config
 WEIGHTS_DIR := $(BUILD_DIR)/weights
 ONNX_DIR    := $(BUILD_DIR)/onnx
 NETWORKS    := encoder prediction joint
-ONNX_FILES  := $(NETWORKS:%=$(ONNX_DIR)/rnnt_%.onnx)
-IR_FILES    := $(foreach n,$(NETWORKS),$(IR_DIR)/rnnt_$(n).xml $(IR_DIR)/rnnt_$(n).bin)
+START_STEP  := rnnt_prediction_start.npz
+ONNX_FILES  := $(NETWORKS:%=$(ONNX_DIR)/rnnt_%.onnx) $(ONNX_DIR)/$(START_STEP)
+IR_FILES    := $(foreach n,$(NETWORKS),$(IR_DIR)/rnnt_$(n).xml $(IR_DIR)/rnnt_$(n).bin) $(IR_DIR)/$(START_STEP)
 MIGRATED    := $(WEIGHTS_DIR)/rnnt_state_dict.pt
 FEATURIZER  := $(WEIGHTS_DIR)/featurizer.pt
 
@@ -80,6 +82,7 @@ positive_int = $(if $(shell [[ '$(subst ',,$($(1)))' =~ ^[1-9][0-9]*$$ ]] && ech
 $(call positive_int,SEQ_LEN,157)
 $(call positive_int,BATCH,1)
 $(call positive_int,OPSET,12)
+$(call positive_int,VERIFY_SEEDS,3)
 ifeq ($(filter FP32 FP16,$(PRECISION)),)
   $(error PRECISION=$(PRECISION) is not supported: use PRECISION=FP32 or PRECISION=FP16)
 endif
@@ -106,7 +109,7 @@ ifneq ($(filter-out help test check clean distclean,$(or $(MAKECMDGOALS),all)),)
 endif
 
 # ---- Targets -----------------------------------------------------------------------------------
-.PHONY: all ir onnx weights source venv test check clean distclean help
+.PHONY: all ir onnx weights source venv verify test check clean distclean help
 all: ir
 
 ir: $(IR_DIR)/rnnt_ir.txt
@@ -183,7 +186,7 @@ ifneq ($(WEIGHTS_SHA256),)
 endif
 	$(PY) migrate.py $(WEIGHTS_FILE) --out $(MIGRATED) --featurizer-out $(FEATURIZER)$(if $(filter 1,$(TRUST_CHECKPOINT)), --trust-checkpoint)
 
-# Step 5: three ONNX files from one process.
+# Step 5: three ONNX files from one process, and the outputs of the start-of-sequence step.
 $(ONNX_FILES) &: $(MIGRATED) $(MODEL_FILES) export_rnnt_to_onnx.py $(CONFIG_DIR)/opset $(CONFIG_DIR)/source $(VENV_STAMP) | $(ONNX_DIR)
 	@echo "== export: ONNX opset $(OPSET) from $(MODEL_DIR)"
 	$(PY) export_rnnt_to_onnx.py --model-dir $(MODEL_DIR) --weights $(MIGRATED) --output-dir $(ONNX_DIR) --opset $(OPSET)
@@ -210,6 +213,11 @@ $(IR_DIR)/rnnt_$(1).xml $(IR_DIR)/rnnt_$(1).bin &: $(ONNX_DIR)/rnnt_$(1).onnx $(
 endef
 $(foreach n,$(NETWORKS),$(eval $(call ir_rule,$(n))))
 
+# The start-of-sequence step goes with the IR, so that the IR folder alone can decode.
+$(IR_DIR)/$(START_STEP): $(ONNX_DIR)/$(START_STEP) $(IR_DIR)/.settings
+	@cp $< $@.tmp
+	@mv $@.tmp $@
+
 # The summary of a finished IR set: what each input and output is, read back from the IR.
 $(IR_DIR)/rnnt_ir.txt: $(IR_FILES) describe_ir.py
 	@$(PY) describe_ir.py $(IR_DIR) > $@.tmp
@@ -218,6 +226,12 @@ $(IR_DIR)/rnnt_ir.txt: $(IR_FILES) describe_ir.py
 
 $(BUILD_DIR)/download $(WEIGHTS_DIR) $(ONNX_DIR):
 	@mkdir -p $@
+
+# ---- Using the IR ------------------------------------------------------------------------------
+# PyTorch (upstream code, migrated weights) against the ONNX and the IR of this configuration.
+verify: $(IR_DIR)/rnnt_ir.txt $(ONNX_FILES) $(MODEL_FILES) $(MIGRATED)
+	$(PY) verify.py --ir-dir $(IR_DIR) --onnx-dir $(ONNX_DIR) --model-dir $(MODEL_DIR) \
+	  --weights $(MIGRATED) --precision $(PRECISION) --seeds $(VERIFY_SEEDS)
 
 # ---- Housekeeping ------------------------------------------------------------------------------
 test check: $(VENV_STAMP)
@@ -238,9 +252,10 @@ help:
 	@echo '  weights       the migrated state dict and featurizer tensors in $(WEIGHTS_DIR)'
 	@echo '  source        the upstream model code (shallow clone, or MLCOMMONS_PATH)'
 	@echo '  venv          the Python environment in VENV'
+	@echo '  verify        compare IR and ONNX with the PyTorch model: per network, and a greedy decode'
 	@echo '  test          the offline test suite'
 	@echo '  clean         remove migrated weights, ONNX and IR (keeps clone, download, venv)'
 	@echo '  distclean     also remove the clone, the download and the venv this Makefile made'
 	@echo 'Variables (current value):'
 	@$(foreach v,PYTHON VENV BUILD_DIR MLCOMMONS_URL MLCOMMONS_REV MLCOMMONS_PATH WEIGHTS_URL WEIGHTS \
-	  WEIGHTS_SHA256 TRUST_CHECKPOINT OPSET SEQ_LEN BATCH PRECISION IR_DIR,printf '  %-16s %s\n' '$(v)' '$($(v))';)
+	  WEIGHTS_SHA256 TRUST_CHECKPOINT OPSET SEQ_LEN BATCH PRECISION IR_DIR VERIFY_SEEDS,printf '  %-16s %s\n' '$(v)' '$($(v))';)

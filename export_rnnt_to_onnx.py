@@ -12,6 +12,7 @@ import os
 import sys
 import warnings
 
+import numpy as np
 import onnx
 import toml
 import torch
@@ -115,6 +116,16 @@ def export(model, network, path, opset):
     return tmp
 
 
+def save_start_step(model, path):
+    """r1.0 starts a sequence with prediction(None): a zero input vector instead of a label
+    embedding. No label fed to the prediction network (ONNX or IR) can express that, but the step
+    has no input, so its outputs are constants of the model: computed here, once, exactly."""
+    g, (h, c) = model.prediction(None)
+    tmp = f"{path}.tmp.npz"
+    np.savez(tmp, prediction_out=g.numpy(), new_hidden_h=h.numpy(), new_hidden_c=c.numpy())
+    return tmp
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model-dir", required=True,
@@ -134,6 +145,8 @@ def main():
         for network in NETWORKS:
             path = os.path.join(args.output_dir, f"rnnt_{network}.onnx")
             finished[path] = export(model, network, path, args.opset)
+        start = os.path.join(args.output_dir, "rnnt_prediction_start.npz")
+        finished[start] = save_start_step(model, start)
     # All three land together: no mix of old and new files if an export fails.
     for path, tmp in finished.items():
         os.replace(tmp, path)

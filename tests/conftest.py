@@ -19,6 +19,10 @@ import standin_upstream     # noqa: E402
 import synthetic_checkpoint  # noqa: E402
 
 
+# (SEQ_LEN, BATCH, PRECISION) built by the tests: the default first.
+CONFIGURATIONS = [(157, 1, "FP32"), (300, 1, "FP32"), (157, 4, "FP32"), (157, 1, "FP16"), (300, 4, "FP16")]
+
+
 def make(build_dir, *args, check=True, timeout=600):
     """Run the project's Makefile with its outputs in build_dir; return the CompletedProcess."""
     cmd = ["make", "--no-print-directory", "-C", str(PROJECT), f"BUILD_DIR={build_dir}",
@@ -63,3 +67,18 @@ def reference_model(url_build):
     build, _ = url_build
     return load_model(str(build / "mlcommons" / standin_upstream.LAYOUTS["r1.0"]),
                       str(build / "weights" / "rnnt_state_dict.pt"))
+
+
+@pytest.fixture(scope="session")
+def configured_builds(url_build, upstream, checkpoint):
+    """The same build folder, reconfigured as users would: longer, batched, FP16 weights."""
+    build, _ = url_build
+    urls = [f"MLCOMMONS_URL=file://{upstream}", f"WEIGHTS_URL=file://{checkpoint}"]
+    onnx_before = {p: p.stat().st_mtime_ns for p in (build / "onnx").glob("*.onnx")}
+    runs = {}
+    for seq_len, batch, precision in CONFIGURATIONS[1:]:
+        runs[(seq_len, batch, precision)] = make(
+            build, "-j3", *urls, f"SEQ_LEN={seq_len}", f"BATCH={batch}", f"PRECISION={precision}", "ir")
+    onnx_after = {p: p.stat().st_mtime_ns for p in (build / "onnx").glob("*.onnx")}
+    return build, runs, onnx_before, onnx_after
+

@@ -6,7 +6,7 @@ import openvino as ov
 import pytest
 import torch
 
-from conftest import PROJECT, make
+from conftest import CONFIGURATIONS, PROJECT, make
 
 NETWORKS = ("encoder", "prediction", "joint")
 # Bounds on max abs difference from PyTorch, OpenVINO compiled at f32. FP16 weights round each
@@ -56,20 +56,6 @@ def pytorch_outputs(model, network, inputs, seq_len):
         return {"logits": model.joint(t["0"], t["1"])}
 
 
-@pytest.fixture(scope="session")
-def configured_builds(url_build, upstream, checkpoint):
-    """The same build folder, reconfigured as users would: longer, batched, FP16 weights."""
-    build, _ = url_build
-    urls = [f"MLCOMMONS_URL=file://{upstream}", f"WEIGHTS_URL=file://{checkpoint}"]
-    onnx_before = {p: p.stat().st_mtime_ns for p in (build / "onnx").glob("*.onnx")}
-    runs = {}
-    for seq_len, batch, precision in ((300, 1, "FP32"), (157, 4, "FP32"), (157, 1, "FP16"), (300, 4, "FP16")):
-        runs[(seq_len, batch, precision)] = make(
-            build, "-j3", *urls, f"SEQ_LEN={seq_len}", f"BATCH={batch}", f"PRECISION={precision}", "ir")
-    onnx_after = {p: p.stat().st_mtime_ns for p in (build / "onnx").glob("*.onnx")}
-    return build, runs, onnx_before, onnx_after
-
-
 def test_make_ir_builds_three_onnx_and_three_ir_and_says_where(url_build):
     build, result = url_build
     for network in NETWORKS:
@@ -106,8 +92,7 @@ def test_other_seq_len_batch_precision_reuse_the_onnx(configured_builds):
         assert (ir_dir(build, seq_len, batch, precision) / "rnnt_encoder.xml").exists()
 
 
-@pytest.mark.parametrize("seq_len,batch,precision",
-                         [(157, 1, "FP32"), (300, 1, "FP32"), (157, 4, "FP32"), (157, 1, "FP16"), (300, 4, "FP16")])
+@pytest.mark.parametrize("seq_len,batch,precision", CONFIGURATIONS)
 def test_ir_has_documented_interface_and_matches_pytorch(configured_builds, reference_model,
                                                          seq_len, batch, precision):
     build, _, _, _ = configured_builds

@@ -1,0 +1,37 @@
+"""`make verify`: the IR against the PyTorch model, and a decode with each."""
+import subprocess
+import sys
+
+import pytest
+
+import synthetic_checkpoint
+from conftest import PROJECT, make
+
+
+@pytest.mark.parametrize("seq_len,batch,precision", [(157, 1, "FP32"), (157, 4, "FP32"), (157, 1, "FP16"), (300, 4, "FP16")])
+def test_verify_passes_on_a_correct_conversion(configured_builds, upstream, checkpoint, seq_len, batch, precision):
+    build, _, _, _ = configured_builds
+    result = make(build, f"MLCOMMONS_URL=file://{upstream}", f"WEIGHTS_URL=file://{checkpoint}",
+                  f"SEQ_LEN={seq_len}", f"BATCH={batch}", f"PRECISION={precision}", "VERIFY_SEEDS=1", "verify")
+    assert "verify: PASS" in result.stdout
+    table = [line for line in result.stdout.splitlines() if line.startswith(("encoder", "prediction", "joint"))]
+    assert len(table) == 4 * 4                  # 3 networks + start step, 4 paths each
+    assert all(line.endswith(("PASS", "info")) for line in table)
+    assert f"T={seq_len}, B={batch}, {precision} weights" in result.stdout
+    assert "IR f32" in result.stdout and "tokens" in result.stdout
+
+
+def test_verify_fails_on_an_ir_built_from_other_weights(tmp_path, configured_builds, upstream):
+    build, _, _, _ = configured_builds
+    other = synthetic_checkpoint.write_checkpoint(tmp_path / "other.pt", seed=1)
+    other_build = tmp_path / "build"
+    make(other_build, f"MLCOMMONS_PATH={upstream}", f"WEIGHTS={other}", "ir")
+    result = subprocess.run(
+        [sys.executable, "verify.py", "--ir-dir", str(other_build / "ir/seq157-batch1-FP32"),
+         "--onnx-dir", str(build / "onnx"), "--model-dir", str(build / "mlcommons/speech_recognition/rnnt/pytorch"),
+         "--weights", str(build / "weights/rnnt_state_dict.pt"), "--seeds", "1"],
+        cwd=PROJECT, capture_output=True, text=True)
+    assert result.returncode == 1
+    failed = [line.split()[0] for line in result.stdout.splitlines() if line.endswith("FAIL")]
+    assert {"encoder", "prediction", "joint"} <= set(failed)
+    assert "verify: FAIL" in result.stdout

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Check that the IR (and the ONNX it came from) compute what upstream's PyTorch model computes.
+
+Each network runs on the same inputs through PyTorch (the reference), the ONNX file (through
+OpenVINO's ONNX reader and through ONNX Runtime) and the IR: several random inputs at the IR's
+shapes, and for the prediction network every label 0..27 and the start-of-sequence step. Then a
+whole utterance is decoded greedily with PyTorch and with the three IR, and the tokens and the
+logits of every step are compared. OpenVINO runs at f32 for the check; the CPU's default
+precision (bf16 where the CPU has it) is reported beside it, without a bound.
+
+Exits 1 when anything is out of bounds.
+"""
+import argparse
+import sys
+
+import numpy as np
+
+import rnnt_greedy
+from export_rnnt_to_onnx import load_model
+from rnnt_runtimes import OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime, callables
+
+# Max abs error allowed against PyTorch. FP16 weights keep 11 significant bits; through five
+# 1024-wide LSTM layers that measured ~2e-3 on the synthetic model.
+BOUND = {"FP32": 1e-4, "FP16": 1e-2}
+LABELS = 28
+
+
+def network_inputs(seq_len, batch, seeds):
+    """Per network, a list of feeds with the documented input names."""
+    feeds = {"encoder": [], "prediction": [], "joint": []}
+    for seed in range(seeds):
+        rng = np.random.default_rng(seed)
+        feeds["encoder"].append({
+            "input.1": rng.standard_normal((seq_len, batch, 240), dtype=np.float32),
+            "1": np.full((batch,), seq_len, dtype=np.int64)})
+        h, c = (rng.standard_normal((2, batch, 320), dtype=np.float32) for _ in range(2))
+        labels = np.arange(LABELS)
+        for first in range(0, LABELS, batch):    # every label, `batch` at a time
+            rows = np.resize(labels[first:first + batch], batch).reshape(batch, 1)
+            feeds["prediction"].append({"input.1": rows.astype(np.int64), "1": h, "2": c})
+        feeds["joint"].append({"0": rng.standard_normal((batch, 1, 1024), dtype=np.float32),
+                               "1": rng.standard_normal((batch, 1, 320), dtype=np.float32)})
+    return feeds
+
+
+def errors(got, want):
+    """(max abs error, max abs error relative to the largest reference value) over all outputs."""
+    abs_err = rel_err = 0.0
+    for name, ref in want.items():
+        diff = float(np.max(np.abs(got[name].astype(np.float64) - ref.astype(np.float64))))
+        abs_err = max(abs_err, diff)
+        rel_err = max(rel_err, diff / max(float(np.max(np.abs(ref))), 1e-12))
+    return abs_err, rel_err
+
+
+def compare_decodes(reference, candidate, bound):
+    """Compare two greedy decodes. Tokens must agree, except that a divergence where the
+    reference's best two logits were within 2 x bound (a near-tie) is expected and reported."""
+    (ref_labels, ref_steps), (labels, steps) = reference, candidate
+    n = 0
+    while n < min(len(ref_steps), len(steps)) and np.argmax(ref_steps[n]) == np.argmax(steps[n]):
+        n += 1
+    abs_err = max((float(np.max(np.abs(a - b))) for a, b in zip(ref_steps[:n], steps[:n])), default=0.0)
+    if ref_labels == labels:
+        return abs_err, f"tokens equal ({sum(map(len, labels))} tokens, {len(steps)} steps)", True
+    top2 = np.sort(ref_steps[n])[-2:]
+    margin = float(top2[1] - top2[0])
+    near_tie = margin <= 2 * bound
+    note = f"tokens differ from step {n} of {len(ref_steps)}, where PyTorch's top-2 margin was {margin:.1e}"
+    return abs_err, note + (" (a near-tie)" if near_tie else ""), near_tie
+
+
+def run_decode(runtime, features, lengths):
+    steps = []
+    labels = rnnt_greedy.decode(features, lengths, *callables(runtime), steps=steps)
+    return labels, steps
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ir-dir", required=True)
+    parser.add_argument("--onnx-dir", required=True)
+    parser.add_argument("--model-dir", required=True, help="upstream speech_recognition/rnnt/pytorch")
+    parser.add_argument("--weights", required=True, help="state dict written by migrate.py")
+    parser.add_argument("--precision", choices=sorted(BOUND), default="FP32", help="IR weight precision")
+    parser.add_argument("--seeds", type=int, default=3, help="random inputs per network (default: %(default)s)")
+    args = parser.parse_args()
+    if args.seeds < 1:
+        sys.exit("error: --seeds (VERIFY_SEEDS) must be at least 1")
+
+    torch_rt = TorchRuntime(load_model(args.model_dir, args.weights))
+    ir_f32 = OpenVINORuntime(args.ir_dir, precision="f32")
+    encoder_input = ir_f32.requests["encoder"][1]["input.1"].shape
+    seq_len, batch = encoder_input[0], encoder_input[1]
+    ir_default = OpenVINORuntime(args.ir_dir, precision=None)
+    paths = [("ONNX, OpenVINO reader, f32", OpenVINORuntime(args.onnx_dir, ".onnx"), 1e-4),
+             ("ONNX, ONNX Runtime", OnnxRuntimeRuntime(args.onnx_dir), 1e-4),
+             (f"IR {args.precision}, f32", ir_f32, BOUND[args.precision]),
+             (f"IR {args.precision}, {ir_default.precision} (CPU default)", ir_default, None)]
+
+    rows, ok = [], True
+    feeds = network_inputs(seq_len, batch, args.seeds)
+    for network, network_feeds in feeds.items():
+        want = [torch_rt.run(network, feed) for feed in network_feeds]
+        for path, runtime, bound in paths:
+            errs = [errors(runtime.run(network, feed), ref) for feed, ref in zip(network_feeds, want)]
+            rows.append((network, path, max(e[0] for e in errs), max(e[1] for e in errs), bound))
+    for path, runtime, bound in paths:   # start of sequence: r1.0's prediction(None)
+        rows.append(("prediction start", path, *errors(runtime.start(), torch_rt.start()), bound))
+
+    print(f"verify: {args.ir_dir} (T={seq_len}, B={batch}, {args.precision} weights) against PyTorch, "
+          f"{args.seeds} random inputs per network, all {LABELS} labels")
+    print(f"{'network':<17} {'path':<36} {'max abs err':>11} {'max rel err':>11} {'bound':>7}  result")
+    for network, path, abs_err, rel_err, bound in rows:
+        passed = bound is None or abs_err <= bound
+        ok &= passed
+        print(f"{network:<17} {path:<36} {abs_err:>11.2e} {rel_err:>11.2e} "
+              f"{'-' if bound is None else f'{bound:.0e}':>7}  {'info' if bound is None else 'PASS' if passed else 'FAIL'}")
+
+    # End to end: greedy decoding of random utterances, PyTorch against the IR.
+    decode_ir = {"f32": OpenVINORuntime(args.ir_dir, precision="f32", batch=1),
+                 ir_default.precision: OpenVINORuntime(args.ir_dir, precision=None, batch=1)}
+    print(f"greedy decode of {args.seeds} utterance(s) of {seq_len} frames x batch {batch}, PyTorch vs IR:")
+    for seed in range(args.seeds):
+        features = feeds["encoder"][seed]["input.1"]
+        lengths = feeds["encoder"][seed]["1"]
+        reference = run_decode(torch_rt, features, lengths)
+        for hint, runtime in decode_ir.items():
+            bound = BOUND[args.precision] if hint == "f32" else None
+            abs_err, note, passed = compare_decodes(reference, run_decode(runtime, features, lengths),
+                                                    bound or 0.0)
+            result = "info" if bound is None else "PASS" if passed and abs_err <= bound else "FAIL"
+            ok &= result != "FAIL"
+            print(f"  seed {seed} IR {hint:<5} logits max abs err {abs_err:.2e}: {note}  {result}")
+    print("verify: PASS" if ok else "verify: FAIL")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
