@@ -31,6 +31,9 @@ BATCH          ?= 1
 PRECISION      ?= FP32
 IR_DIR         ?= $(BUILD_DIR)/ir/seq$(SEQ_LEN)-batch$(BATCH)-$(PRECISION)
 VERIFY_SEEDS   ?= 3
+BENCH_THREADS  ?= $(shell nproc)
+BENCH_RUNS     ?= 50
+BENCH_QUICK    ?= 0
 
 # ---- Derived paths -----------------------------------------------------------------------------
 PY          := $(VENV)/bin/python
@@ -83,6 +86,8 @@ $(call positive_int,SEQ_LEN,157)
 $(call positive_int,BATCH,1)
 $(call positive_int,OPSET,12)
 $(call positive_int,VERIFY_SEEDS,3)
+$(call positive_int,BENCH_THREADS,2)
+$(call positive_int,BENCH_RUNS,50)
 ifeq ($(filter FP32 FP16,$(PRECISION)),)
   $(error PRECISION=$(PRECISION) is not supported: use PRECISION=FP32 or PRECISION=FP16)
 endif
@@ -101,7 +106,7 @@ endef
 SOURCE_SETTING  := $(if $(MLCOMMONS_PATH),$(abspath $(MODEL_DIR)),$(MLCOMMONS_URL) $(MLCOMMONS_REV))
 WEIGHTS_SETTING := $(abspath $(WEIGHTS_FILE)) sha256=$(WEIGHTS_SHA256) trust=$(TRUST_CHECKPOINT)
 IR_SETTING      := seq=$(SEQ_LEN) batch=$(BATCH) precision=$(PRECISION)
-ifneq ($(filter-out help test check clean distclean,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out help test check clean distclean demo,$(or $(MAKECMDGOALS),all)),)
   $(eval $(call remember,$(CONFIG_DIR)/source,SOURCE_SETTING))
   $(eval $(call remember,$(CONFIG_DIR)/weights,WEIGHTS_SETTING))
   $(eval $(call remember,$(CONFIG_DIR)/opset,OPSET))
@@ -109,7 +114,7 @@ ifneq ($(filter-out help test check clean distclean,$(or $(MAKECMDGOALS),all)),)
 endif
 
 # ---- Targets -----------------------------------------------------------------------------------
-.PHONY: all ir onnx weights source venv verify test check clean distclean help
+.PHONY: all ir onnx weights source venv verify benchmark demo test check clean distclean help
 all: ir
 
 ir: $(IR_DIR)/rnnt_ir.txt
@@ -233,6 +238,28 @@ verify: $(IR_DIR)/rnnt_ir.txt $(ONNX_FILES) $(MODEL_FILES) $(MIGRATED)
 	$(PY) verify.py --ir-dir $(IR_DIR) --onnx-dir $(ONNX_DIR) --model-dir $(MODEL_DIR) \
 	  --weights $(MIGRATED) --precision $(PRECISION) --seeds $(VERIFY_SEEDS)
 
+# PyTorch, ONNX Runtime and OpenVINO (f32 and the CPU's default) side by side; figures also in JSON.
+benchmark: $(IR_DIR)/rnnt_ir.txt $(ONNX_FILES) $(MODEL_FILES) $(MIGRATED)
+	@mkdir -p $(BUILD_DIR)/benchmark
+	$(PY) benchmark.py --ir-dir $(IR_DIR) --onnx-dir $(ONNX_DIR) --model-dir $(MODEL_DIR) \
+	  --weights $(MIGRATED) --threads $(BENCH_THREADS) --runs $(BENCH_RUNS)$(if $(filter 1,$(BENCH_QUICK)), --quick) \
+	  --json $(BUILD_DIR)/benchmark/$(notdir $(IR_DIR))-$$(date +%Y%m%d-%H%M%S).json
+
+# The whole recipe offline, on the test suite's stand-in upstream and a random-weight checkpoint,
+# in a build folder of its own. It runs this Makefile again with the demo's sources: the one
+# place where a sub-make is the plain way to say "the same recipe, other inputs".
+DEMO_DIR := $(BUILD_DIR)/demo
+$(DEMO_DIR)/fixtures/checkpoint.pt: tests/build_fixtures.py tests/standin_upstream.py tests/synthetic_checkpoint.py $(VENV_STAMP)
+	$(PY) tests/build_fixtures.py $(DEMO_DIR)/fixtures
+
+demo: $(DEMO_DIR)/fixtures/checkpoint.pt
+	@echo "== demo: the recipe on a stand-in upstream and RANDOM weights: decoded tokens mean nothing"
+	$(MAKE) --no-print-directory BUILD_DIR=$(DEMO_DIR) IR_DIR=$(DEMO_DIR)/ir/$(notdir $(IR_DIR)) \
+	  MLCOMMONS_URL=file://$(abspath $(DEMO_DIR)/fixtures/inference) MLCOMMONS_PATH= \
+	  WEIGHTS_URL=file://$(abspath $(DEMO_DIR)/fixtures/checkpoint.pt) WEIGHTS= WEIGHTS_SHA256= \
+	  VERIFY_SEEDS=1 BENCH_QUICK=1 ir verify benchmark
+	@echo "== demo done: the weights were random; run 'make ir' for the real model"
+
 # ---- Housekeeping ------------------------------------------------------------------------------
 test check: $(VENV_STAMP)
 	$(PY) -m pytest -q tests
@@ -253,9 +280,11 @@ help:
 	@echo '  source        the upstream model code (shallow clone, or MLCOMMONS_PATH)'
 	@echo '  venv          the Python environment in VENV'
 	@echo '  verify        compare IR and ONNX with the PyTorch model: per network, and a greedy decode'
+	@echo '  benchmark     time PyTorch, ONNX Runtime and the IR; JSON in $(BUILD_DIR)/benchmark/'
+	@echo '  demo          the whole recipe offline on random weights, then verify and a quick benchmark'
 	@echo '  test          the offline test suite'
 	@echo '  clean         remove migrated weights, ONNX and IR (keeps clone, download, venv)'
 	@echo '  distclean     also remove the clone, the download and the venv this Makefile made'
 	@echo 'Variables (current value):'
 	@$(foreach v,PYTHON VENV BUILD_DIR MLCOMMONS_URL MLCOMMONS_REV MLCOMMONS_PATH WEIGHTS_URL WEIGHTS \
-	  WEIGHTS_SHA256 TRUST_CHECKPOINT OPSET SEQ_LEN BATCH PRECISION IR_DIR VERIFY_SEEDS,printf '  %-16s %s\n' '$(v)' '$($(v))';)
+	  WEIGHTS_SHA256 TRUST_CHECKPOINT OPSET SEQ_LEN BATCH PRECISION IR_DIR VERIFY_SEEDS BENCH_THREADS BENCH_RUNS BENCH_QUICK,printf '  %-16s %s\n' '$(v)' '$($(v))';)

@@ -52,10 +52,12 @@ class OpenVINORuntime:
     """OpenVINO on the CPU, from the IR (rnnt_*.xml) or straight from the ONNX files.
 
     precision: "f32" or None for the CPU's default (bf16 where the CPU has it). batch: reshape
-    the prediction and joint networks to this batch size (decoding runs them at batch 1).
+    the prediction and joint networks to this batch size (decoding runs them at batch 1);
+    encoder_batch: the same for the encoder.
     """
 
-    def __init__(self, folder, suffix=".xml", precision="f32", threads=None, batch=None):
+    def __init__(self, folder, suffix=".xml", precision="f32", threads=None, batch=None,
+                 encoder_batch=None):
         self.core = ov.Core()
         config = {"PERFORMANCE_HINT": "LATENCY"}
         if precision:
@@ -65,8 +67,9 @@ class OpenVINORuntime:
         self.requests = {}
         for network in NETWORKS:
             model = self.core.read_model(os.path.join(folder, f"rnnt_{network}{suffix}"))
-            if batch and network != "encoder":
-                set_batch(model, network, batch)
+            wanted = encoder_batch if network == "encoder" else batch
+            if wanted:
+                set_batch(model, network, wanted)
             compiled = self.core.compile_model(model, "CPU", config)
             self.requests[network] = self._bind(compiled)
         # What the CPU plugin chose: f32 when asked, else its default (bf16 on bf16-capable CPUs).
@@ -103,12 +106,17 @@ class OpenVINORuntime:
         return self._start
 
 
+# Which axis of each input is the batch. The encoder's features are time-major.
+BATCH_AXIS = {("encoder", "input.1"): 1, ("prediction", "1"): 1, ("prediction", "2"): 1}
+
+
 def set_batch(model, network, batch):
-    """Reshape an OpenVINO model's inputs to another batch size; LSTM states carry it second."""
+    """Reshape an OpenVINO model's inputs to another batch size. An IR encoder whose lengths
+    were frozen keeps them: its encoded_lengths output then still has the IR's batch."""
     shapes = {}
     for port in model.inputs:
         shape = port.get_partial_shape()
-        shape[1 if network == "prediction" and port.get_any_name() in ("1", "2") else 0] = batch
+        shape[BATCH_AXIS.get((network, port.get_any_name()), 0)] = batch
         shapes[port.get_any_name()] = shape
     model.reshape(shapes)
 

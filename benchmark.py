@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Time the RNN-T networks and a greedy decode in PyTorch, ONNX Runtime and OpenVINO.
+
+Every runtime gets the same inputs and the same thread count, a warm-up, then timed runs; each
+runs in a process of its own so that its peak memory can be read. Per network: latency at batch
+1 and throughput at the IR's batch. End to end: greedy decoding of one utterance of the IR's
+length (encoder, then prediction and joint step by step) and its real-time factor (frames x 30 ms
+of audio). OpenVINO runs at f32 and at the CPU's default precision (bf16 where the CPU has it);
+`benchmark_app` figures for each IR are shown beside ours. Prints a table and writes JSON.
+"""
+import argparse
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import rnnt_greedy
+from rnnt_runtimes import OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime, callables, set_batch
+
+RUNTIMES = ("pytorch", "onnxruntime", "openvino-f32", "openvino-default")
+SECONDS_PER_FRAME = 0.03   # 10 ms hop, 3 frames spliced into one encoder input frame
+
+
+def timed(fn, warmup, runs):
+    """Milliseconds of each of `runs` calls after `warmup` untimed ones."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1e3)
+    return times
+
+
+def summary(times):
+    q = statistics.quantiles(times, n=10) if len(times) > 1 else [times[0]] * 9
+    return {"median_ms": statistics.median(times), "p10_ms": q[0], "p90_ms": q[-1], "runs": len(times)}
+
+
+def feeds(seq_len, batch, rng):
+    state = rng.standard_normal((2, batch, 320), dtype=np.float32)
+    return {
+        "encoder": {"input.1": rng.standard_normal((seq_len, batch, 240), dtype=np.float32),
+                    "1": np.full((batch,), seq_len, dtype=np.int64)},
+        "prediction": {"input.1": np.full((batch, 1), 5, dtype=np.int64), "1": state, "2": state.copy()},
+        "joint": {"0": rng.standard_normal((batch, 1, 1024), dtype=np.float32),
+                  "1": rng.standard_normal((batch, 1, 320), dtype=np.float32)},
+    }
+
+
+def make_runtime(name, args, batch):
+    """The runtime `name` with all three networks at `batch`."""
+    if name == "pytorch":
+        from export_rnnt_to_onnx import load_model
+        return TorchRuntime(load_model(args.model_dir, args.weights), threads=args.threads)
+    if name == "onnxruntime":
+        return OnnxRuntimeRuntime(args.onnx_dir, threads=args.threads)
+    precision = "f32" if name == "openvino-f32" else None
+    return OpenVINORuntime(args.ir_dir, precision=precision, threads=args.threads, batch=batch,
+                           encoder_batch=batch)
+
+
+def measure(name, args):
+    """All figures for one runtime, in this process."""
+    warmup, runs = (1, 5) if args.quick else (5, args.runs)
+    rng = np.random.default_rng(0)
+    result = {"runtime": name, "latency": {}, "throughput": {}}
+    runtime = make_runtime(name, args, 1)
+    result["precision"] = getattr(runtime, "precision", "f32")
+    one = feeds(args.seq_len, 1, rng)
+    for network, feed in one.items():
+        result["latency"][network] = summary(timed(lambda: runtime.run(network, feed), warmup, runs))
+    if args.batch > 1 and name != "pytorch":   # PyTorch and ONNX Runtime take any batch
+        runtime = make_runtime(name, args, args.batch)
+    many = feeds(args.seq_len, args.batch, rng)
+    for network, feed in many.items():
+        stats = summary(timed(lambda: runtime.run(network, feed), warmup, runs))
+        stats["items_per_s"] = args.batch / stats["median_ms"] * 1e3
+        result["throughput"][network] = stats
+    runtime = make_runtime(name, args, 1) if args.batch > 1 and name != "pytorch" else runtime
+    encode, predict, join = callables(runtime)
+    features, lengths = one["encoder"]["input.1"], one["encoder"]["1"]
+    steps = []
+    labels = rnnt_greedy.decode(features, lengths, encode, predict, join, steps)
+    encoded, encoded_lengths = encode(features, lengths)
+    decode_runs = 1 if args.quick else args.decode_runs
+    decode = summary(timed(lambda: rnnt_greedy.decode(features, lengths, encode, predict, join),
+                           1, decode_runs))
+    loop = summary(timed(lambda: rnnt_greedy.greedy_decode(encoded[0], encoded_lengths[0], predict, join),
+                         1, decode_runs))
+    decode.update(tokens=len(labels[0]), steps=len(steps), loop_ms=loop["median_ms"],
+                  real_time_factor=decode["median_ms"] / 1e3 / (args.seq_len * SECONDS_PER_FRAME))
+    result["decode"] = decode
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def benchmark_app(xml, args):
+    """OpenVINO's benchmark_app on one IR at f32, one stream: its median latency and throughput
+    (it prints milliseconds with two decimals)."""
+    tool = os.path.join(os.path.dirname(sys.executable), "benchmark_app")
+    cmd = [tool, "-m", xml, "-d", "CPU", "-hint", "none", "-nstreams", "1", "-infer_precision", "f32",
+           "-nthreads", str(args.threads), *(["-niter", "10"] if args.quick else ["-t", "5"])]
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    median = re.search(r"Median:\s+([\d.]+) ms", out)
+    throughput = re.search(r"Throughput:\s+([\d.]+) FPS", out)
+    if not median:
+        return {"error": "benchmark_app printed no median latency"}
+    return {"median_ms": float(median.group(1)),
+            "throughput_fps": float(throughput.group(1)) if throughput else None}
+
+
+def print_table(results, apps, args):
+    ref = results["pytorch"]
+    print(f"benchmark: T={args.seq_len} frames ({args.seq_len * SECONDS_PER_FRAME:.2f} s of audio), "
+          f"batch {args.batch}, {args.threads} threads; median (p10-p90) of "
+          f"{'5 (quick)' if args.quick else args.runs} runs; x = PyTorch time / this time")
+    header = f"{'':<28}" + "".join(f"{r + ' (' + results[r]['precision'] + ')':>24}" for r in results)
+    tables = [("latency, batch 1", "latency")]
+    if args.batch > 1:
+        tables.append((f"throughput, batch {args.batch}", "throughput"))
+    for title, key in tables:
+        print(f"\n{title}")
+        print(header)
+        for network in ("encoder", "prediction", "joint"):
+            cells = []
+            for r in results:
+                stats = results[r][key][network]
+                ratio = ref[key][network]["median_ms"] / stats["median_ms"]
+                value = (f"{stats['median_ms']:.3f} ms" if key == "latency"
+                         else f"{stats['items_per_s']:.0f}/s")
+                cells.append(f"{value} x{ratio:.2f}")
+            print(f"  {network:<26}" + "".join(f"{c:>24}" for c in cells))
+    print("\ngreedy decode, batch 1 (encoder + prediction/joint loop)")
+    print(header)
+    rows = [("time", lambda d: f"{d['median_ms']:.1f} ms x{ref['decode']['median_ms'] / d['median_ms']:.2f}"),
+            ("spread", lambda d: f"{d['p10_ms']:.1f}-{d['p90_ms']:.1f} ms"),
+            ("real-time factor", lambda d: f"{d['real_time_factor']:.3f}"),
+            ("of which the loop", lambda d: f"{d['loop_ms']:.1f} ms x{ref['decode']['loop_ms'] / d['loop_ms']:.2f}"),
+            ("steps (tokens)", lambda d: f"{d['steps']} ({d['tokens']})"),
+            ("loop per step", lambda d: f"{d['loop_ms'] * 1e3 / d['steps']:.0f} us")]
+    for label, cell in rows:
+        print(f"  {label:<26}" + "".join(f"{cell(results[r]['decode']):>24}" for r in results))
+    print(f"  {'peak memory':<26}" + "".join(f"{results[r]['peak_rss_mb']:>21.0f} MB" for r in results))
+    if apps:
+        print("\nbenchmark_app (f32, one stream), beside the OpenVINO f32 column")
+        for network, app in apps.items():
+            ours = results["openvino-f32"]["throughput" if args.batch > 1 else "latency"][network]["median_ms"]
+            if "error" in app:
+                print(f"  {network:<26}{app['error']}")
+            else:
+                print(f"  {network:<26}median {app['median_ms']:.3f} ms at batch {args.batch} "
+                      f"(ours from Python: {ours:.3f} ms)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ir-dir", required=True)
+    parser.add_argument("--onnx-dir", required=True)
+    parser.add_argument("--model-dir", required=True, help="upstream speech_recognition/rnnt/pytorch")
+    parser.add_argument("--weights", required=True, help="state dict written by migrate.py")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads per runtime (default: all cores)")
+    parser.add_argument("--runs", type=int, default=50, help="timed runs per network (default: %(default)s)")
+    parser.add_argument("--decode-runs", type=int, default=5, help="timed greedy decodes (default: %(default)s)")
+    parser.add_argument("--quick", action="store_true", help="a few runs only, for a smoke test")
+    parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--only", choices=RUNTIMES, help=argparse.SUPPRESS)   # child process
+    args = parser.parse_args()
+
+    import openvino as ov
+    shape = ov.Core().read_model(os.path.join(args.ir_dir, "rnnt_encoder.xml")).input("input.1").get_shape()
+    args.seq_len, args.batch = shape[0], shape[1]
+    if args.only:
+        print(json.dumps(measure(args.only, args)))
+        return
+
+    results = {}
+    for name in RUNTIMES:
+        print(f"benchmark: {name} ...", file=sys.stderr, flush=True)
+        child = subprocess.run([sys.executable, *sys.argv, "--only", name], capture_output=True, text=True)
+        if child.returncode != 0:
+            sys.exit(f"error: the {name} benchmark failed:\n{child.stderr[-2000:]}")
+        results[name] = json.loads(child.stdout.strip().splitlines()[-1])
+    print("benchmark: benchmark_app ...", file=sys.stderr, flush=True)
+    apps = {n: benchmark_app(os.path.join(args.ir_dir, f"rnnt_{n}.xml"), args)
+            for n in ("encoder", "prediction", "joint")}
+    print_table(results, apps, args)
+    if args.json:
+        report = {"seq_len": args.seq_len, "batch": args.batch, "threads": args.threads,
+                  "quick": args.quick, "ir_dir": os.path.abspath(args.ir_dir),
+                  "cpu": ov.Core().get_property("CPU", "FULL_DEVICE_NAME"),
+                  "results": results, "benchmark_app": apps}
+        tmp = f"{args.json}.tmp"
+        with open(tmp, "w") as out:
+            json.dump(report, out, indent=2)
+        os.replace(tmp, args.json)
+        print(f"\nwrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

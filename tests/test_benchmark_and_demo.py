@@ -1,0 +1,40 @@
+"""`make benchmark` writes comparable figures; `make demo` runs everything offline in one go."""
+import json
+
+
+from conftest import make
+
+RUNTIMES = ["pytorch", "onnxruntime", "openvino-f32", "openvino-default"]
+
+
+def test_quick_benchmark_prints_a_table_and_writes_json(configured_builds, upstream, checkpoint):
+    build, _, _, _ = configured_builds
+    result = make(build, f"MLCOMMONS_URL=file://{upstream}", f"WEIGHTS_URL=file://{checkpoint}",
+                  "BATCH=4", "BENCH_QUICK=1", "benchmark")
+    for line in ("latency, batch 1", "throughput, batch 4", "greedy decode", "real-time factor",
+                 "peak memory", "benchmark_app"):
+        assert line in result.stdout
+    reports = sorted((build / "benchmark").glob("seq157-batch4-FP32-*.json"))
+    report = json.loads(reports[-1].read_text())
+    assert (report["seq_len"], report["batch"], report["quick"]) == (157, 4, True)
+    assert list(report["results"]) == RUNTIMES
+    for runtime in report["results"].values():
+        for kind in ("latency", "throughput"):
+            assert set(runtime[kind]) == {"encoder", "prediction", "joint"}
+            assert all(stats["median_ms"] > 0 for stats in runtime[kind].values())
+        assert runtime["decode"]["real_time_factor"] > 0 and runtime["peak_rss_mb"] > 0
+    # Same f32 arithmetic, same decode: the runtimes that the check holds to 1e-4 agree on tokens.
+    tokens = {r: report["results"][r]["decode"]["tokens"] for r in RUNTIMES[:3]}
+    assert len(set(tokens.values())) == 1, tokens
+    assert report["results"]["openvino-default"]["precision"] in ("bf16", "f16", "f32")
+    assert all("median_ms" in app for app in report["benchmark_app"].values())
+
+
+def test_demo_runs_the_recipe_verify_and_benchmark_offline(tmp_path):
+    build = tmp_path / "build"
+    result = make(build, "demo", timeout=900)
+    assert "RANDOM weights" in result.stdout
+    assert "verify: PASS" in result.stdout
+    assert "greedy decode" in result.stdout
+    assert (build / "demo/ir/seq157-batch1-FP32/rnnt_encoder.xml").exists()
+    assert list((build / "demo/benchmark").glob("*.json"))
