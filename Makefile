@@ -34,6 +34,9 @@ VERIFY_SEEDS   ?= 3
 BENCH_THREADS  ?= $(shell nproc)
 BENCH_RUNS     ?= 50
 BENCH_QUICK    ?= 0
+AUDIO          ?=
+DATASET        ?=
+INFER_PRECISION ?= f32
 
 # ---- Derived paths -----------------------------------------------------------------------------
 PY          := $(VENV)/bin/python
@@ -47,7 +50,7 @@ START_STEP  := rnnt_prediction_start.npz
 ONNX_FILES  := $(NETWORKS:%=$(ONNX_DIR)/rnnt_%.onnx) $(ONNX_DIR)/$(START_STEP)
 IR_FILES    := $(foreach n,$(NETWORKS),$(IR_DIR)/rnnt_$(n).xml $(IR_DIR)/rnnt_$(n).bin) $(IR_DIR)/$(START_STEP)
 MIGRATED    := $(WEIGHTS_DIR)/rnnt_state_dict.pt
-FEATURIZER  := $(WEIGHTS_DIR)/featurizer.pt
+FEATURIZER  := $(WEIGHTS_DIR)/featurizer.npz
 
 # Where the model code lives in a checkout: r1.0 .. v4.0, then today's master.
 LAYOUTS := speech_recognition/rnnt/pytorch retired_benchmarks/speech_recognition/rnnt/pytorch
@@ -91,6 +94,22 @@ $(call positive_int,BENCH_RUNS,50)
 ifeq ($(filter FP32 FP16,$(PRECISION)),)
   $(error PRECISION=$(PRECISION) is not supported: use PRECISION=FP32 or PRECISION=FP16)
 endif
+ifeq ($(filter f32 default,$(INFER_PRECISION)),)
+  $(error INFER_PRECISION=$(INFER_PRECISION) is not supported: use f32, or default for the CPU's own choice)
+endif
+ifneq ($(filter transcribe,$(MAKECMDGOALS)),)
+  ifeq ($(AUDIO),)
+    $(error no AUDIO given: make transcribe AUDIO=speech.flac (16 kHz mono WAV or FLAC))
+  endif
+  ifneq ($(words $(AUDIO)),$(words $(wildcard $(AUDIO))))
+    $(error AUDIO: no such file: $(filter-out $(wildcard $(AUDIO)),$(AUDIO)))
+  endif
+endif
+ifneq ($(filter wer,$(MAKECMDGOALS)),)
+  ifeq ($(wildcard $(DATASET)/.),)
+    $(error DATASET=$(DATASET) is not a folder: make wer DATASET=/path/to/LibriSpeech/dev-clean)
+  endif
+endif
 ifneq ($(words $(BUILD_DIR) $(VENV) $(IR_DIR) $(SRC_DIR) $(WEIGHTS_FILE)),5)
   $(error a path contains spaces, which make cannot handle: move BUILD_DIR, VENV, IR_DIR, MLCOMMONS_PATH and WEIGHTS to paths without spaces)
 endif
@@ -114,7 +133,7 @@ ifneq ($(filter-out help test check clean distclean demo,$(or $(MAKECMDGOALS),al
 endif
 
 # ---- Targets -----------------------------------------------------------------------------------
-.PHONY: all ir onnx weights source venv verify benchmark demo test check clean distclean help
+.PHONY: all ir onnx weights source venv verify benchmark demo transcribe wer test check clean distclean help
 all: ir
 
 ir: $(IR_DIR)/rnnt_ir.txt
@@ -245,6 +264,17 @@ benchmark: $(IR_DIR)/rnnt_ir.txt $(ONNX_FILES) $(MODEL_FILES) $(MIGRATED)
 	  --weights $(MIGRATED) --threads $(BENCH_THREADS) --runs $(BENCH_RUNS)$(if $(filter 1,$(BENCH_QUICK)), --quick) \
 	  --json $(BUILD_DIR)/benchmark/$(notdir $(IR_DIR))-$$(date +%Y%m%d-%H%M%S).json
 
+# Speech to text with the IR: upstream's featurizer in numpy, greedy decoding with the three IR.
+ASR_ARGS = --ir-dir $(IR_DIR) --featurizer $(FEATURIZER) --config $(MODEL_DIR)/configs/rnnt.toml \
+  --precision $(INFER_PRECISION)
+transcribe: $(IR_DIR)/rnnt_ir.txt $(FEATURIZER) $(MODEL_FILES)
+	@$(PY) transcribe.py $(ASR_ARGS) $(AUDIO)
+
+wer: $(IR_DIR)/rnnt_ir.txt $(FEATURIZER) $(MODEL_FILES)
+	@mkdir -p $(BUILD_DIR)/wer
+	$(PY) wer.py $(ASR_ARGS) $(DATASET) \
+	  --json $(BUILD_DIR)/wer/$(notdir $(abspath $(DATASET)))-$(notdir $(IR_DIR))-$(INFER_PRECISION).json
+
 # The whole recipe offline, on the test suite's stand-in upstream and a random-weight checkpoint,
 # in a build folder of its own. It runs this Makefile again with the demo's sources: the one
 # place where a sub-make is the plain way to say "the same recipe, other inputs".
@@ -282,9 +312,11 @@ help:
 	@echo '  verify        compare IR and ONNX with the PyTorch model: per network, and a greedy decode'
 	@echo '  benchmark     time PyTorch, ONNX Runtime and the IR; JSON in $(BUILD_DIR)/benchmark/'
 	@echo '  demo          the whole recipe offline on random weights, then verify and a quick benchmark'
+	@echo '  transcribe    AUDIO=file.flac: print its transcript (16 kHz mono WAV or FLAC)'
+	@echo '  wer           DATASET=LibriSpeech/dev-clean: word error rate over a LibriSpeech-layout folder'
 	@echo '  test          the offline test suite'
 	@echo '  clean         remove migrated weights, ONNX and IR (keeps clone, download, venv)'
 	@echo '  distclean     also remove the clone, the download and the venv this Makefile made'
 	@echo 'Variables (current value):'
 	@$(foreach v,PYTHON VENV BUILD_DIR MLCOMMONS_URL MLCOMMONS_REV MLCOMMONS_PATH WEIGHTS_URL WEIGHTS \
-	  WEIGHTS_SHA256 TRUST_CHECKPOINT OPSET SEQ_LEN BATCH PRECISION IR_DIR VERIFY_SEEDS BENCH_THREADS BENCH_RUNS BENCH_QUICK,printf '  %-16s %s\n' '$(v)' '$($(v))';)
+	  WEIGHTS_SHA256 TRUST_CHECKPOINT OPSET SEQ_LEN BATCH PRECISION IR_DIR VERIFY_SEEDS BENCH_THREADS BENCH_RUNS BENCH_QUICK AUDIO DATASET INFER_PRECISION,printf '  %-16s %s\n' '$(v)' '$($(v))';)

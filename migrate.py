@@ -16,6 +16,7 @@ import pickle
 import re
 import sys
 
+import numpy as np
 import torch
 
 ENC, PRED, JOINT, FEATS, CLASSES = 1024, 320, 512, 240, 29
@@ -24,6 +25,8 @@ FEATURIZER_SHAPES = {
     "audio_preprocessor.featurizer.fb": (1, 80, 257),      # mel filterbank
     "audio_preprocessor.featurizer.window": (320,),         # hann window
 }
+# Their names in the featurizer file, which numpy reads at run time (no torch needed there).
+FEATURIZER_NAMES = {"audio_preprocessor.featurizer.fb": "fb", "audio_preprocessor.featurizer.window": "window"}
 
 
 def lstm_shapes(prefix, hidden, input_sizes):
@@ -113,12 +116,18 @@ def save_atomically(obj, path):
     os.replace(tmp, path)
 
 
+def save_featurizer(featurizer, path):
+    tmp = f"{path}.tmp.npz"
+    np.savez(tmp, **{FEATURIZER_NAMES[key]: value.numpy() for key, value in featurizer.items()})
+    os.replace(tmp, path)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("checkpoint", help="upstream checkpoint (.pt)")
     parser.add_argument("--out", required=True, help="migrated model state dict to write (.pt)")
     parser.add_argument("--featurizer-out", required=True,
-                        help="file for the mel filterbank and window tensors (.pt)")
+                        help="file for the mel filterbank and window (.npz: fb, window)")
     parser.add_argument("--trust-checkpoint", action="store_true",
                         help="load with weights_only=False: only for files whose origin you trust")
     args = parser.parse_args()
@@ -126,7 +135,7 @@ def main():
         model_state, featurizer = migrate(load_checkpoint(args.checkpoint, args.trust_checkpoint))
     except MigrationError as err:
         sys.exit(f"error: {err}")
-    save_atomically(featurizer, args.featurizer_out)
+    save_featurizer(featurizer, args.featurizer_out)
     save_atomically(model_state, args.out)
     values = sum(t.numel() for t in model_state.values())
     print(f"migrated {len(model_state)} tensors ({values:,} values) to {args.out}; "

@@ -53,11 +53,11 @@ class OpenVINORuntime:
 
     precision: "f32" or None for the CPU's default (bf16 where the CPU has it). batch: reshape
     the prediction and joint networks to this batch size (decoding runs them at batch 1);
-    encoder_batch: the same for the encoder.
+    encoder_batch: the same for the encoder. dynamic_time: give the encoder a dynamic time axis.
     """
 
     def __init__(self, folder, suffix=".xml", precision="f32", threads=None, batch=None,
-                 encoder_batch=None):
+                 encoder_batch=None, dynamic_time=False):
         self.core = ov.Core()
         config = {"PERFORMANCE_HINT": "LATENCY"}
         if precision:
@@ -70,6 +70,10 @@ class OpenVINORuntime:
             wanted = encoder_batch if network == "encoder" else batch
             if wanted:
                 set_batch(model, network, wanted)
+            if dynamic_time and network == "encoder":
+                shape = model.input("input.1").get_partial_shape()
+                shape[0] = -1
+                model.reshape({"input.1": shape})
             compiled = self.core.compile_model(model, "CPU", config)
             self.requests[network] = self._bind(compiled)
         # What the CPU plugin chose: f32 when asked, else its default (bf16 on bf16-capable CPUs).

@@ -1,0 +1,86 @@
+"""Audio to encoder input, as upstream r1.0 computes its evaluation features, in numpy.
+
+Upstream ([input_eval] of rnnt.toml, parts/features.py): 16 kHz mono samples, pre-emphasis 0.97,
+a centred STFT (n_fft 512, reflect padding) with a 320-sample hann window and a 160-sample hop,
+the power spectrum plus dither^2 (upstream's deterministic dithering, applied at evaluation too),
+the mel filterbank, log(x + 1e-20), splicing of 3 consecutive frames into one of 240 features
+keeping every 3rd, and per-feature normalisation (mean, unbiased std + 1e-5) over the valid frames.
+The filterbank and the window come from the checkpoint (migrate.py's featurizer.npz), so no audio
+library has to reproduce librosa's mel filters.
+"""
+import math
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+HOP = 160           # 10 ms
+N_FFT = 512
+PREEMPHASIS = 0.97
+DITHER = 1e-5
+SPLICE = 3
+MIN_SAMPLES = SPLICE * HOP + 1   # two encoder input frames: the std needs two values
+
+
+class AudioError(Exception):
+    """Audio the model cannot take; the message says why and what to do."""
+
+
+def load_audio(path):
+    """Float32 samples of a 16 kHz mono WAV or FLAC file."""
+    import soundfile
+    try:
+        samples, rate = soundfile.read(path, dtype="float32", always_2d=True)
+    except Exception as err:   # soundfile raises LibsndfileError, RuntimeError or TypeError
+        raise AudioError(f"{path}: cannot read it as audio ({str(err).strip()}): "
+                         "give a WAV or FLAC file") from None
+    if samples.shape[1] != 1:
+        raise AudioError(f"{path} has {samples.shape[1]} channels; the model takes mono: "
+                         f"mix it down, e.g. sox {path} -c 1 mono.flac")
+    if rate != SAMPLE_RATE:
+        raise AudioError(f"{path} is sampled at {rate} Hz; the model takes {SAMPLE_RATE} Hz: "
+                         f"resample it, e.g. sox {path} -r {SAMPLE_RATE} resampled.flac")
+    return check_length(samples[:, 0], path)
+
+
+def check_length(samples, name="audio"):
+    if len(samples) < MIN_SAMPLES:
+        raise AudioError(f"{name} has {len(samples)} samples; at least {MIN_SAMPLES} "
+                         f"({MIN_SAMPLES / SAMPLE_RATE * 1e3:.0f} ms) are needed")
+    return samples
+
+
+def num_frames(num_samples):
+    """Encoder input frames for an utterance: ceil(samples / 160), then ceil(that / 3)."""
+    return math.ceil(math.ceil(num_samples / HOP) / SPLICE)
+
+
+def features(samples, fb, window):
+    """(frames, 240) float32 encoder input for one utterance. fb: (1, 80, 257), window: (320,)."""
+    check_length(samples)
+    x = samples.astype(np.float64)
+    x = np.concatenate([x[:1], x[1:] - PREEMPHASIS * x[:-1]])
+    x = np.pad(x, N_FFT // 2, mode="reflect")                     # centred frames
+    count = 1 + (len(x) - N_FFT) // HOP
+    frames = x[np.arange(N_FFT)[None, :] + HOP * np.arange(count)[:, None]]
+    padded_window = np.zeros(N_FFT)
+    left = (N_FFT - len(window)) // 2                              # as torch.stft centres it
+    padded_window[left:left + len(window)] = window
+    spectrum = np.fft.rfft(frames * padded_window, axis=1)
+    power = spectrum.real ** 2 + spectrum.imag ** 2 + DITHER ** 2
+    logmel = np.log(power @ np.asarray(fb, np.float64)[0].T + 1e-20)          # (count, 80)
+    shifted = [logmel]
+    for n in range(1, SPLICE):
+        later = np.zeros_like(logmel)
+        later[:-n] = logmel[n:]
+        shifted.append(later)
+    spliced = np.concatenate(shifted, axis=1)[::SPLICE]           # (ceil(count / 3), 240)
+    valid = spliced[:num_frames(len(samples))]
+    mean = valid.mean(axis=0)
+    std = valid.std(axis=0, ddof=1) + 1e-5
+    return ((valid - mean) / std).astype(np.float32)
+
+
+def load_featurizer(path):
+    """The filterbank and window that migrate.py took out of the checkpoint."""
+    with np.load(path) as saved:
+        return saved["fb"], saved["window"]

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Transcribe 16 kHz mono WAV or FLAC files with the three RNN-T IR: numpy and OpenVINO only.
+
+Features as upstream r1.0 computes them (featurizer.py), the encoder IR reshaped to a dynamic
+time axis so that one compiled model takes utterances of any length, then greedy decoding with the
+prediction and joint IR (rnnt_greedy.py), labels mapped through rnnt.toml's alphabet.
+"""
+import argparse
+import math
+import sys
+
+import toml
+
+import featurizer
+import rnnt_greedy
+from rnnt_runtimes import OpenVINORuntime, callables
+
+
+class Transcriber:
+    def __init__(self, ir_dir, featurizer_file, config, precision="f32"):
+        self.fb, self.window = featurizer.load_featurizer(featurizer_file)
+        self.alphabet = toml.load(config)["labels"]["labels"]
+        # The IR's encoder has a fixed time axis and its lengths frozen to SEQ_LEN. The network
+        # is unidirectional and never reads the lengths, so a dynamic time axis computes exactly
+        # what upstream computes on the whole utterance; its valid output frames are ceil(T/2).
+        self.runtime = OpenVINORuntime(ir_dir, precision=None if precision == "default" else precision,
+                                       batch=1, encoder_batch=1, dynamic_time=True)
+        self.encode, self.predict, self.join = callables(self.runtime)
+
+    def labels(self, samples):
+        feats = featurizer.features(samples, self.fb, self.window)            # (T, 240)
+        encoded, _ = self.encode(feats[:, None, :], None)
+        return rnnt_greedy.greedy_decode(encoded[0], math.ceil(len(feats) / 2), self.predict, self.join)
+
+    def text(self, samples):
+        return rnnt_greedy.to_text(self.labels(samples), self.alphabet)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("audio", nargs="+", help="16 kHz mono WAV or FLAC files")
+    parser.add_argument("--ir-dir", required=True, help="folder with the three IR and rnnt_prediction_start.npz")
+    parser.add_argument("--featurizer", required=True, help="featurizer.npz written by migrate.py")
+    parser.add_argument("--config", required=True, help="upstream configs/rnnt.toml (for the alphabet)")
+    parser.add_argument("--precision", choices=("f32", "default"), default="f32",
+                        help="OpenVINO inference precision: f32, or the CPU's default (bf16 where available)")
+    args = parser.parse_args()
+    try:
+        clips = [(path, featurizer.load_audio(path)) for path in args.audio]
+    except featurizer.AudioError as err:
+        sys.exit(f"error: {err}")
+    transcriber = Transcriber(args.ir_dir, args.featurizer, args.config, args.precision)
+    for path, samples in clips:
+        text = transcriber.text(samples)
+        print(f"{path}: {text}" if len(clips) > 1 else text)
+
+
+if __name__ == "__main__":
+    main()
