@@ -21,7 +21,8 @@ import time
 import numpy as np
 
 import rnnt_greedy
-from rnnt_runtimes import OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime, callables, set_batch
+from rnnt_runtimes import (OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime, add_model_arguments,
+                           callables)
 
 RUNTIMES = ("pytorch", "onnxruntime", "openvino-f32", "openvino-default")
 SECONDS_PER_FRAME = 0.03   # 10 ms hop, 3 frames spliced into one encoder input frame
@@ -162,10 +163,7 @@ def print_table(results, apps, args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--ir-dir", required=True)
-    parser.add_argument("--onnx-dir", required=True)
-    parser.add_argument("--model-dir", required=True, help="upstream speech_recognition/rnnt/pytorch")
-    parser.add_argument("--weights", required=True, help="state dict written by migrate.py")
+    add_model_arguments(parser)
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads per runtime (default: all cores)")
     parser.add_argument("--runs", type=int, default=50, help="timed runs per network (default: %(default)s)")
     parser.add_argument("--decode-runs", type=int, default=5, help="timed greedy decodes (default: %(default)s)")

@@ -141,13 +141,18 @@ def main():
     except ExportError as err:
         sys.exit(f"error: {err}")
     finished = {}
-    with torch.no_grad():
-        for network in NETWORKS:
-            path = os.path.join(args.output_dir, f"rnnt_{network}.onnx")
-            finished[path] = export(model, network, path, args.opset)
-        start = os.path.join(args.output_dir, "rnnt_prediction_start.npz")
-        finished[start] = save_start_step(model, start)
-    # All three land together: no mix of old and new files if an export fails.
+    try:
+        with torch.no_grad():
+            for network in NETWORKS:
+                path = os.path.join(args.output_dir, f"rnnt_{network}.onnx")
+                finished[path] = export(model, network, path, args.opset)
+            start = os.path.join(args.output_dir, "rnnt_prediction_start.npz")
+            finished[start] = save_start_step(model, start)
+    except BaseException:
+        for tmp in finished.values():      # the ones that did finish: nothing half-done stays
+            os.remove(tmp)
+        raise
+    # All land together: no mix of old and new files if an export fails.
     for path, tmp in finished.items():
         os.replace(tmp, path)
         print(f"wrote {path}")

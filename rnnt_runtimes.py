@@ -170,3 +170,11 @@ def callables(runtime):
         return runtime.run("joint", {"0": f, "1": g})["logits"].reshape(-1)
 
     return encode, predict, join
+
+
+def add_model_arguments(parser):
+    """The four places a comparison of runtimes reads the model from."""
+    parser.add_argument("--ir-dir", required=True, help="folder with the three IR")
+    parser.add_argument("--onnx-dir", required=True, help="folder with the three ONNX files")
+    parser.add_argument("--model-dir", required=True, help="upstream speech_recognition/rnnt/pytorch")
+    parser.add_argument("--weights", required=True, help="state dict written by migrate.py")

@@ -17,7 +17,8 @@ import numpy as np
 
 import rnnt_greedy
 from export_rnnt_to_onnx import load_model
-from rnnt_runtimes import OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime, callables
+from rnnt_runtimes import (OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime, add_model_arguments,
+                           callables)
 
 # Max abs error allowed against PyTorch. FP16 weights keep 11 significant bits; through five
 # 1024-wide LSTM layers that measured ~2e-3 on the synthetic model.
@@ -78,10 +79,7 @@ def run_decode(runtime, features, lengths):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--ir-dir", required=True)
-    parser.add_argument("--onnx-dir", required=True)
-    parser.add_argument("--model-dir", required=True, help="upstream speech_recognition/rnnt/pytorch")
-    parser.add_argument("--weights", required=True, help="state dict written by migrate.py")
+    add_model_arguments(parser)
     parser.add_argument("--precision", choices=sorted(BOUND), default="FP32", help="IR weight precision")
     parser.add_argument("--seeds", type=int, default=3, help="random inputs per network (default: %(default)s)")
     args = parser.parse_args()
