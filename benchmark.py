@@ -22,7 +22,7 @@ import numpy as np
 
 import rnnt_greedy
 from rnnt_runtimes import (OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime, add_model_arguments,
-                           callables)
+                           callables, encoder_input_shape)
 
 RUNTIMES = ("pytorch", "onnxruntime", "openvino-f32", "openvino-default")
 SECONDS_PER_FRAME = 0.03   # 10 ms hop, 3 frames spliced into one encoder input frame
@@ -73,20 +73,19 @@ def measure(name, args):
     warmup, runs = (1, 5) if args.quick else (5, args.runs)
     rng = np.random.default_rng(0)
     result = {"runtime": name, "latency": {}, "throughput": {}}
-    runtime = make_runtime(name, args, 1)
-    result["precision"] = getattr(runtime, "precision", "f32")
+    single = make_runtime(name, args, 1)
+    result["precision"] = getattr(single, "precision", "f32")
     one = feeds(args.seq_len, 1, rng)
     for network, feed in one.items():
-        result["latency"][network] = summary(timed(lambda: runtime.run(network, feed), warmup, runs))
-    if args.batch > 1 and name != "pytorch":   # PyTorch and ONNX Runtime take any batch
-        runtime = make_runtime(name, args, args.batch)
+        result["latency"][network] = summary(timed(lambda: single.run(network, feed), warmup, runs))
+    # OpenVINO's IR are compiled for one batch size; PyTorch and ONNX Runtime take any.
+    batched = make_runtime(name, args, args.batch) if args.batch > 1 and name.startswith("openvino") else single
     many = feeds(args.seq_len, args.batch, rng)
     for network, feed in many.items():
-        stats = summary(timed(lambda: runtime.run(network, feed), warmup, runs))
+        stats = summary(timed(lambda: batched.run(network, feed), warmup, runs))
         stats["items_per_s"] = args.batch / stats["median_ms"] * 1e3
         result["throughput"][network] = stats
-    runtime = make_runtime(name, args, 1) if args.batch > 1 and name != "pytorch" else runtime
-    encode, predict, join = callables(runtime)
+    encode, predict, join = callables(single)
     features, lengths = one["encoder"]["input.1"], one["encoder"]["1"]
     steps = []
     labels = rnnt_greedy.decode(features, lengths, encode, predict, join, steps)
@@ -172,9 +171,7 @@ def main():
     parser.add_argument("--only", choices=RUNTIMES, help=argparse.SUPPRESS)   # child process
     args = parser.parse_args()
 
-    import openvino as ov
-    shape = ov.Core().read_model(os.path.join(args.ir_dir, "rnnt_encoder.xml")).input("input.1").get_shape()
-    args.seq_len, args.batch = shape[0], shape[1]
+    args.seq_len, args.batch, _ = encoder_input_shape(args.ir_dir)
     if args.only:
         print(json.dumps(measure(args.only, args)))
         return
@@ -193,7 +190,7 @@ def main():
     if args.json:
         report = {"seq_len": args.seq_len, "batch": args.batch, "threads": args.threads,
                   "quick": args.quick, "ir_dir": os.path.abspath(args.ir_dir),
-                  "cpu": ov.Core().get_property("CPU", "FULL_DEVICE_NAME"),
+                  "cpu": OpenVINORuntime.cpu_name(),
                   "results": results, "benchmark_app": apps}
         tmp = f"{args.json}.tmp"
         with open(tmp, "w") as out:

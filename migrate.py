@@ -25,8 +25,6 @@ FEATURIZER_SHAPES = {
     "audio_preprocessor.featurizer.fb": (1, 80, 257),      # mel filterbank
     "audio_preprocessor.featurizer.window": (320,),         # hann window
 }
-# Their names in the featurizer file, which numpy reads at run time (no torch needed there).
-FEATURIZER_NAMES = {"audio_preprocessor.featurizer.fb": "fb", "audio_preprocessor.featurizer.window": "window"}
 
 
 def lstm_shapes(prefix, hidden, input_sizes):
@@ -117,8 +115,9 @@ def save_atomically(obj, path):
 
 
 def save_featurizer(featurizer, path):
+    """As .npz with the keys' last parts (fb, window): numpy reads it at run time, without torch."""
     tmp = f"{path}.tmp.npz"
-    np.savez(tmp, **{FEATURIZER_NAMES[key]: value.numpy() for key, value in featurizer.items()})
+    np.savez(tmp, **{key.rsplit(".", 1)[1]: value.numpy() for key, value in featurizer.items()})
     os.replace(tmp, path)
 
 

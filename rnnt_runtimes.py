@@ -16,7 +16,6 @@ START_STEP = "rnnt_prediction_start.npz"
 
 class TorchRuntime:
     """Upstream's PyTorch modules, eager, in eval mode."""
-    name = "PyTorch"
 
     def __init__(self, model, threads=None):
         import torch
@@ -41,6 +40,11 @@ class TorchRuntime:
         with self.torch.no_grad():
             g, (h, c) = self.model.prediction(None)
         return {"prediction_out": g.numpy(), "new_hidden_h": h.numpy(), "new_hidden_c": c.numpy()}
+
+
+def encoder_input_shape(ir_dir):
+    """(SEQ_LEN, BATCH, 240) of an IR set, read from its encoder."""
+    return tuple(ov.Core().read_model(os.path.join(ir_dir, "rnnt_encoder.xml")).input("input.1").get_shape())
 
 
 def load_start(folder):
@@ -109,6 +113,10 @@ class OpenVINORuntime:
     def start(self):
         return self._start
 
+    @staticmethod
+    def cpu_name():
+        return ov.Core().get_property("CPU", "FULL_DEVICE_NAME")
+
 
 # Which axis of each input is the batch. The encoder's features are time-major.
 BATCH_AXIS = {("encoder", "input.1"): 1, ("prediction", "1"): 1, ("prediction", "2"): 1}
@@ -127,7 +135,6 @@ def set_batch(model, network, batch):
 
 class OnnxRuntimeRuntime:
     """ONNX Runtime's CPU provider on the exported ONNX files."""
-    name = "ONNX Runtime"
 
     def __init__(self, folder, threads=None):
         import onnxruntime as ort

@@ -18,7 +18,7 @@ import numpy as np
 import rnnt_greedy
 from export_rnnt_to_onnx import load_model
 from rnnt_runtimes import (OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime, add_model_arguments,
-                           callables)
+                           callables, encoder_input_shape)
 
 # Max abs error allowed against PyTorch. FP16 weights keep 11 significant bits; through five
 # 1024-wide LSTM layers that measured ~2e-3 on the synthetic model.
@@ -88,8 +88,7 @@ def main():
 
     torch_rt = TorchRuntime(load_model(args.model_dir, args.weights))
     ir_f32 = OpenVINORuntime(args.ir_dir, precision="f32")
-    encoder_input = ir_f32.requests["encoder"][1]["input.1"].shape
-    seq_len, batch = encoder_input[0], encoder_input[1]
+    seq_len, batch, _ = encoder_input_shape(args.ir_dir)
     ir_default = OpenVINORuntime(args.ir_dir, precision=None)
     paths = [("ONNX, OpenVINO reader, f32", OpenVINORuntime(args.onnx_dir, ".onnx"), 1e-4),
              ("ONNX, ONNX Runtime", OnnxRuntimeRuntime(args.onnx_dir), 1e-4),
