@@ -16,6 +16,14 @@ def describe(port):
     return f"{port.get_any_name():<16} {str(port.get_partial_shape()):<16} {port.get_element_type().get_type_name()}"
 
 
+def converted_by(model):
+    """Which converter wrote the IR, from the version it records: mo writes MO_version."""
+    runtime = model.get_rt_info(["Runtime_version"]).astype(str)
+    tool = "mo" if model.has_rt_info(["MO_version"]) else "ovc"
+    frozen = model.get_rt_info(["freeze_input"]).astype(str) if model.has_rt_info(["freeze_input"]) else None
+    return f"{tool} {runtime.split('-')[0]}" + (f", then freeze_input.py {frozen}" if frozen else "")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("ir_dir", help="folder with rnnt_{encoder,prediction,joint}.xml")
@@ -25,7 +33,7 @@ def main():
     for network in NETWORKS:
         xml = os.path.join(args.ir_dir, f"rnnt_{network}.xml")
         model = core.read_model(xml)
-        print(f"  {os.path.basename(xml)}")
+        print(f"  {os.path.basename(xml)}  (converted by {converted_by(model)})")
         for port in model.inputs:
             print(f"    in   {describe(port)}")
         for port in model.outputs:

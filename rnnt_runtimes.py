@@ -43,8 +43,10 @@ class TorchRuntime:
 
 
 def encoder_input_shape(ir_dir):
-    """(SEQ_LEN, BATCH, 240) of an IR set, read from its encoder."""
-    return tuple(ov.Core().read_model(os.path.join(ir_dir, "rnnt_encoder.xml")).input("input.1").get_shape())
+    """(SEQ_LEN, BATCH, 240) of an IR set, read from its encoder; SEQ_LEN is None when the time
+    axis is dynamic (SEQ_LEN=dynamic)."""
+    shape = ov.Core().read_model(os.path.join(ir_dir, "rnnt_encoder.xml")).input("input.1").get_partial_shape()
+    return tuple(None if dim.is_dynamic else dim.get_length() for dim in shape)
 
 
 def load_start(folder):

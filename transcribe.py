@@ -9,6 +9,7 @@ import argparse
 import math
 import sys
 
+import numpy as np
 import toml
 
 import featurizer
@@ -20,16 +21,17 @@ class Transcriber:
     def __init__(self, ir_dir, featurizer_file, config, precision="f32"):
         self.fb, self.window = featurizer.load_featurizer(featurizer_file)
         self.alphabet = toml.load(config)["labels"]["labels"]
-        # The IR's encoder has a fixed time axis and its lengths frozen to SEQ_LEN. The network
-        # is unidirectional and never reads the lengths, so a dynamic time axis computes exactly
-        # what upstream computes on the whole utterance; its valid output frames are ceil(T/2).
+        # An IR built with SEQ_LEN=dynamic takes any length as it is. Any other has a fixed time
+        # axis and its lengths frozen to SEQ_LEN: it is reshaped to a dynamic time axis, which
+        # computes exactly what upstream computes on the whole utterance, because the network is
+        # unidirectional and never reads the lengths. Its valid output frames are ceil(T/2).
         self.runtime = OpenVINORuntime(ir_dir, precision=None if precision == "default" else precision,
                                        batch=1, encoder_batch=1, dynamic_time=True)
         self.encode, self.predict, self.join = callables(self.runtime)
 
     def labels(self, samples):
         feats = featurizer.features(samples, self.fb, self.window)            # (T, 240)
-        encoded, _ = self.encode(feats[:, None, :], None)
+        encoded, _ = self.encode(feats[:, None, :], np.array([len(feats)], dtype=np.int64))
         return rnnt_greedy.greedy_decode(encoded[0], math.ceil(len(feats) / 2), self.predict, self.join)
 
     def text(self, samples):

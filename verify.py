@@ -3,7 +3,9 @@
 
 Each network runs on the same inputs through PyTorch (the reference), the ONNX file (through
 OpenVINO's ONNX reader and through ONNX Runtime) and the IR: several random inputs at the IR's
-shapes, and for the prediction network every label 0..27 and the start-of-sequence step. Then a
+shapes, and for the prediction network every label 0..27 and the start-of-sequence step. An
+encoder with a dynamic time axis (SEQ_LEN=dynamic) is run at three lengths, and each batch row
+gets its own length, so that its lengths output is checked against the lengths input. Then a
 whole utterance is decoded greedily with PyTorch and with the three IR, and the tokens and the
 logits of every step are compared. OpenVINO runs at f32 for the check; the CPU's default
 precision (bf16 where the CPU has it) is reported beside it, without a bound.
@@ -24,16 +26,28 @@ from rnnt_runtimes import (OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime, ad
 # 1024-wide LSTM layers that measured ~2e-3 on the synthetic model.
 BOUND = {"FP32": 1e-4, "FP16": 1e-2}
 LABELS = 28
+# Lengths a dynamic encoder is checked at: short, the documented 157, long; odd and even.
+DYNAMIC_LENGTHS = (40, 157, 301)
 
 
-def network_inputs(seq_len, batch, seeds):
-    """Per network, a list of feeds with the documented input names."""
+def encoder_lengths(seq_len, batch, dynamic):
+    """The lengths input: SEQ_LEN per row, as frozen in a static IR; for a dynamic one a length
+    per row (SEQ_LEN, SEQ_LEN - 7, ...), as in a batch of utterances padded to the longest."""
+    if not dynamic:
+        return np.full((batch,), seq_len, dtype=np.int64)
+    return np.maximum(seq_len - 7 * np.arange(batch), 1).astype(np.int64)
+
+
+def network_inputs(seq_lens, batch, seeds, dynamic=False):
+    """Per network, a list of feeds with the documented input names. The encoder gets each seed
+    at each length of seq_lens."""
     feeds = {"encoder": [], "prediction": [], "joint": []}
     for seed in range(seeds):
         rng = np.random.default_rng(seed)
-        feeds["encoder"].append({
-            "input.1": rng.standard_normal((seq_len, batch, 240), dtype=np.float32),
-            "1": np.full((batch,), seq_len, dtype=np.int64)})
+        for seq_len in seq_lens:
+            feeds["encoder"].append({
+                "input.1": rng.standard_normal((seq_len, batch, 240), dtype=np.float32),
+                "1": encoder_lengths(seq_len, batch, dynamic)})
         h, c = (rng.standard_normal((2, batch, 320), dtype=np.float32) for _ in range(2))
         labels = np.arange(LABELS)
         for first in range(0, LABELS, batch):    # every label, `batch` at a time
@@ -89,6 +103,8 @@ def main():
     torch_rt = TorchRuntime(load_model(args.model_dir, args.weights))
     ir_f32 = OpenVINORuntime(args.ir_dir, precision="f32")
     seq_len, batch, _ = encoder_input_shape(args.ir_dir)
+    dynamic = seq_len is None
+    seq_lens = DYNAMIC_LENGTHS if dynamic else (seq_len,)
     ir_default = OpenVINORuntime(args.ir_dir, precision=None)
     paths = [("ONNX, OpenVINO reader, f32", OpenVINORuntime(args.onnx_dir, ".onnx"), 1e-4),
              ("ONNX, ONNX Runtime", OnnxRuntimeRuntime(args.onnx_dir), 1e-4),
@@ -96,7 +112,7 @@ def main():
              (f"IR {args.precision}, {ir_default.precision} (CPU default)", ir_default, None)]
 
     rows, ok = [], True
-    feeds = network_inputs(seq_len, batch, args.seeds)
+    feeds = network_inputs(seq_lens, batch, args.seeds, dynamic)
     for network, network_feeds in feeds.items():
         want = [torch_rt.run(network, feed) for feed in network_feeds]
         for path, runtime, bound in paths:
@@ -105,7 +121,8 @@ def main():
     for path, runtime, bound in paths:   # start of sequence: r1.0's prediction(None)
         rows.append(("prediction start", path, *errors(runtime.start(), torch_rt.start()), bound))
 
-    print(f"verify: {args.ir_dir} (T={seq_len}, B={batch}, {args.precision} weights) against PyTorch, "
+    shown = f"dynamic, run at {', '.join(map(str, seq_lens))}" if dynamic else seq_len
+    print(f"verify: {args.ir_dir} (T={shown}, B={batch}, {args.precision} weights) against PyTorch, "
           f"{args.seeds} random inputs per network, all {LABELS} labels")
     print(f"{'network':<17} {'path':<36} {'max abs err':>11} {'max rel err':>11} {'bound':>7}  result")
     for network, path, abs_err, rel_err, bound in rows:
@@ -117,10 +134,10 @@ def main():
     # End to end: greedy decoding of random utterances, PyTorch against the IR.
     decode_ir = {"f32": OpenVINORuntime(args.ir_dir, precision="f32", batch=1),
                  ir_default.precision: OpenVINORuntime(args.ir_dir, precision=None, batch=1)}
-    print(f"greedy decode of {args.seeds} utterance(s) of {seq_len} frames x batch {batch}, PyTorch vs IR:")
+    print(f"greedy decode of {args.seeds} random utterance(s) x batch {batch}, PyTorch vs IR:")
     for seed in range(args.seeds):
-        features = feeds["encoder"][seed]["input.1"]
-        lengths = feeds["encoder"][seed]["1"]
+        feed = feeds["encoder"][seed * len(seq_lens) + seed % len(seq_lens)]   # lengths take turns
+        features, lengths = feed["input.1"], feed["1"]
         reference = run_decode(torch_rt, features, lengths)
         for hint, runtime in decode_ir.items():
             bound = BOUND[args.precision] if hint == "f32" else None
@@ -128,7 +145,7 @@ def main():
                                                     bound or 0.0)
             result = "info" if bound is None else "PASS" if passed and abs_err <= bound else "FAIL"
             ok &= result != "FAIL"
-            print(f"  seed {seed} IR {hint:<5} logits max abs err {abs_err:.2e}: {note}  {result}")
+            print(f"  seed {seed} T={len(features):<4} IR {hint:<5} logits max abs err {abs_err:.2e}: {note}  {result}")
     print("verify: PASS" if ok else "verify: FAIL")
     sys.exit(0 if ok else 1)
 

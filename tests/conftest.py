@@ -1,8 +1,10 @@
 """Shared fixtures: a stand-in upstream, a synthetic checkpoint, and the real Makefile run on them.
 
 Everything is offline. The tests run `make` in the project folder with BUILD_DIR in a temporary
-folder and VENV set to the environment running pytest, so the Makefile never reinstalls it.
+folder, VENV set to the environment running pytest and OVC_VENV to the ovc route's environment
+that `make test` built beside it, so the Makefile never reinstalls either.
 """
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 PROJECT = TESTS.parent
 VENV = Path(sys.prefix)   # `make test` runs pytest from the venv it built
+OVC_VENV = Path(os.environ.get("RNNT_OVC_VENV", PROJECT / ".venv-ovc"))
 sys.path.insert(0, str(TESTS))
 sys.path.insert(0, str(PROJECT))
 
@@ -19,14 +22,21 @@ import standin_upstream     # noqa: E402
 import synthetic_checkpoint  # noqa: E402
 
 
-# (SEQ_LEN, BATCH, PRECISION) built by the tests: the default first.
+# (SEQ_LEN, BATCH, PRECISION) built by the tests with each converter: the default first.
 CONFIGURATIONS = [(157, 1, "FP32"), (300, 1, "FP32"), (157, 4, "FP32"), (157, 1, "FP16"), (300, 4, "FP16")]
+DYNAMIC_CONFIGURATIONS = [("dynamic", 1, "FP16"), ("dynamic", 4, "FP32")]
+CONVERTERS = ("mo", "ovc")
+
+
+def ir_dir(build, seq_len=157, batch=1, precision="FP32", converter="mo"):
+    """Where `make ir` puts an IR set: one folder per configuration and converter."""
+    return build / "ir" / f"seq{seq_len}-batch{batch}-{precision}{'-ovc' if converter == 'ovc' else ''}"
 
 
 def make(build_dir, *args, check=True, timeout=600):
     """Run the project's Makefile with its outputs in build_dir; return the CompletedProcess."""
     cmd = ["make", "--no-print-directory", "-C", str(PROJECT), f"BUILD_DIR={build_dir}",
-           f"VENV={VENV}", *args]
+           f"VENV={VENV}", f"OVC_VENV={OVC_VENV}", *args]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({result.returncode}):\n"
@@ -71,14 +81,19 @@ def reference_model(url_build):
 
 @pytest.fixture(scope="session")
 def configured_builds(url_build, upstream, checkpoint):
-    """The same build folder, reconfigured as users would: longer, batched, FP16 weights."""
+    """The same build folder, reconfigured as users would: longer, batched, FP16 weights, a
+    dynamic time axis; then all of it again with the other converter."""
     build, _ = url_build
     urls = [f"MLCOMMONS_URL=file://{upstream}", f"WEIGHTS_URL=file://{checkpoint}"]
     onnx_before = {p: p.stat().st_mtime_ns for p in (build / "onnx").glob("*.onnx")}
     runs = {}
-    for seq_len, batch, precision in CONFIGURATIONS[1:]:
-        runs[(seq_len, batch, precision)] = make(
-            build, "-j3", *urls, f"SEQ_LEN={seq_len}", f"BATCH={batch}", f"PRECISION={precision}", "ir")
+    for converter in CONVERTERS:
+        for seq_len, batch, precision in CONFIGURATIONS + DYNAMIC_CONFIGURATIONS:
+            if (converter, seq_len, batch, precision) == ("mo", *CONFIGURATIONS[0]):
+                continue                                # url_build made it
+            runs[(seq_len, batch, precision, converter)] = make(
+                build, "-j3", *urls, f"CONVERTER={converter}", f"SEQ_LEN={seq_len}", f"BATCH={batch}",
+                f"PRECISION={precision}", "ir")
     onnx_after = {p: p.stat().st_mtime_ns for p in (build / "onnx").glob("*.onnx")}
     return build, runs, onnx_before, onnx_after
 

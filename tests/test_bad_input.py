@@ -15,14 +15,17 @@ def error_lines(result):
 
 
 @pytest.mark.parametrize("setting,message", [
-    ("SEQ_LEN=0", "SEQ_LEN=0 is not a positive integer"),
-    ("SEQ_LEN=abc", "SEQ_LEN=abc is not a positive integer"),
+    ("SEQ_LEN=0", "SEQ_LEN=0 is not a positive integer: use e.g. SEQ_LEN=157 or SEQ_LEN=dynamic"),
+    ("SEQ_LEN=Dynamic", "SEQ_LEN=Dynamic is not a positive integer: use e.g. SEQ_LEN=157 or SEQ_LEN=dynamic"),
     ("BATCH=-1", "BATCH=-1 is not a positive integer"),
     ("PRECISION=INT8", "PRECISION=INT8 is not supported: use PRECISION=FP32 or PRECISION=FP16"),
+    ("CONVERTER=ov", ("CONVERTER=ov is not supported: use CONVERTER=mo (openvino-dev 2024.6, Python 3.11-3.12)"
+                      " or CONVERTER=ovc (openvino 2026.4, Python 3.11-3.14)")),
+    ("OVC_VENV=.venv-shared VENV=.venv-shared", "VENV and OVC_VENV are both .venv-shared"),
 ])
 def test_bad_settings_fail_before_any_work(tmp_path, setting, message):
     build = tmp_path / "build"
-    result = make(build, setting, "ir", check=False)
+    result = make(build, *setting.split(), "ir", check=False)
     assert result.returncode != 0
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not build.exists()

@@ -8,15 +8,17 @@ RUNTIMES = ["pytorch", "onnxruntime", "openvino-f32", "openvino-default"]
 
 
 def test_quick_benchmark_prints_a_table_and_writes_json(configured_builds, upstream, checkpoint):
+    """On the ovc route's dynamic-length IR (the demo benchmarks mo's static IR)."""
     build, _, _, _ = configured_builds
     result = make(build, f"MLCOMMONS_URL=file://{upstream}", f"WEIGHTS_URL=file://{checkpoint}",
-                  "BATCH=4", "BENCH_QUICK=1", "benchmark")
+                  "CONVERTER=ovc", "SEQ_LEN=dynamic", "BATCH=4", "BENCH_QUICK=1", "benchmark")
     for line in ("latency, batch 1", "throughput, batch 4", "greedy decode", "real-time factor",
                  "peak memory", "benchmark_app"):
         assert line in result.stdout
-    reports = sorted((build / "benchmark").glob("seq157-batch4-FP32-*.json"))
+    assert "T=157 frames (4.71 s of audio, encoder IR with a dynamic time axis)" in result.stdout
+    reports = sorted((build / "benchmark").glob("seqdynamic-batch4-FP32-ovc-*.json"))
     report = json.loads(reports[-1].read_text())
-    assert (report["seq_len"], report["batch"], report["quick"]) == (157, 4, True)
+    assert (report["seq_len"], report["dynamic_time"], report["batch"], report["quick"]) == (157, True, 4, True)
     assert list(report["results"]) == RUNTIMES
     for runtime in report["results"].values():
         for kind in ("latency", "throughput"):

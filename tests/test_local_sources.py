@@ -56,12 +56,13 @@ def test_clean_removes_derived_files_and_keeps_clone_and_download(tmp_path, upst
 def test_distclean_removes_build_and_only_a_venv_it_created(tmp_path, upstream):
     build = tmp_path / "build"
     make(build, f"MLCOMMONS_URL=file://{upstream}", "source")
-    made = tmp_path / "made-venv"
-    made.mkdir()
-    (made / ".created-by-rnnt-ir").touch()
-    users = tmp_path / "users-venv"
-    users.mkdir()
-    for venv in (made, users):
-        # VENV appears twice; make takes the last assignment.
-        make(build, f"VENV={venv}", "distclean")
-    assert not build.exists() and not made.exists() and users.exists()
+    made, users = tmp_path / "made", tmp_path / "users"
+    for venv in (made / "venv", made / "venv-ovc", users / "venv", users / "venv-ovc"):
+        venv.mkdir(parents=True)
+        if venv.parent == made:
+            (venv / ".created-by-rnnt-ir").touch()
+    for owner in (made, users):
+        # VENV and OVC_VENV appear twice; make takes the last assignment.
+        make(build, f"VENV={owner / 'venv'}", f"OVC_VENV={owner / 'venv-ovc'}", "distclean")
+    assert not build.exists() and not list(made.iterdir())
+    assert sorted(p.name for p in users.iterdir()) == ["venv", "venv-ovc"]

@@ -6,7 +6,7 @@ import openvino as ov
 import pytest
 import torch
 
-from conftest import CONFIGURATIONS, PROJECT, make
+from conftest import CONFIGURATIONS, CONVERTERS, PROJECT, ir_dir, make
 
 NETWORKS = ("encoder", "prediction", "joint")
 # Bounds on max abs difference from PyTorch, OpenVINO compiled at f32. FP16 weights round each
@@ -14,22 +14,30 @@ NETWORKS = ("encoder", "prediction", "joint")
 BOUNDS = {"FP32": 1e-4, "FP16": 1e-2}
 
 
-def ir_dir(build, seq_len=157, batch=1, precision="FP32"):
-    return build / "ir" / f"seq{seq_len}-batch{batch}-{precision}"
-
-
 def expected_interface(seq_len, batch):
-    """Documented input names and shapes, and the output names and shapes, per network."""
-    t_out = (seq_len + 1) // 2
+    """Documented input names, shapes and element types, and those of the outputs, per network.
+    SEQ_LEN=dynamic: time is -1 and the lengths "1" stay an input."""
+    if seq_len == "dynamic":
+        encoder_inputs = {"input.1": ([-1, batch, 240], "f32"), "1": ([batch], "i64")}
+        t_out = -1
+    else:
+        encoder_inputs = {"input.1": ([seq_len, batch, 240], "f32")}
+        t_out = (seq_len + 1) // 2
     return {
-        "encoder": ({"input.1": [seq_len, batch, 240]},
-                    {"encoded": [batch, t_out, 1024], "encoded_lengths": [batch]}),
-        "prediction": ({"input.1": [batch, 1], "1": [2, batch, 320], "2": [2, batch, 320]},
-                       {"prediction_out": [batch, 1, 320], "new_hidden_h": [2, batch, 320],
-                        "new_hidden_c": [2, batch, 320]}),
-        "joint": ({"0": [batch, 1, 1024], "1": [batch, 1, 320]},
-                  {"logits": [batch, 1, 1, 29]}),
+        "encoder": (encoder_inputs,
+                    {"encoded": ([batch, t_out, 1024], "f32"), "encoded_lengths": ([batch], "i32")}),
+        "prediction": ({"input.1": ([batch, 1], "i64"), "1": ([2, batch, 320], "f32"), "2": ([2, batch, 320], "f32")},
+                       {"prediction_out": ([batch, 1, 320], "f32"), "new_hidden_h": ([2, batch, 320], "f32"),
+                        "new_hidden_c": ([2, batch, 320], "f32")}),
+        "joint": ({"0": ([batch, 1, 1024], "f32"), "1": ([batch, 1, 320], "f32")},
+                  {"logits": ([batch, 1, 1, 29], "f32")}),
     }
+
+
+def interface(ports):
+    """{name: (shape with -1 for a dynamic dimension, element type)} of a model's inputs or outputs."""
+    return {p.get_any_name(): ([d.get_length() if d.is_static else -1 for d in p.get_partial_shape()],
+                               p.get_element_type().get_type_name()) for p in ports}
 
 
 def random_inputs(network, seq_len, batch, rng):
@@ -84,24 +92,27 @@ def test_second_make_ir_does_nothing(url_build, upstream, checkpoint):
     assert "Nothing to be done for 'ir'" in make(build, *urls, "ir").stdout
 
 
-def test_other_seq_len_batch_precision_reuse_the_onnx(configured_builds):
+def test_other_settings_and_the_other_converter_reuse_the_onnx(configured_builds):
     build, runs, onnx_before, onnx_after = configured_builds
     assert onnx_before == onnx_after
-    for (seq_len, batch, precision), result in runs.items():
+    for (seq_len, batch, precision, converter), result in runs.items():
         assert "== export" not in result.stdout and "== migrate" not in result.stdout
-        assert (ir_dir(build, seq_len, batch, precision) / "rnnt_encoder.xml").exists()
+        assert "== environment" not in result.stdout        # both environments already built
+        assert f"== {converter}: encoder" in result.stdout
+        assert (ir_dir(build, seq_len, batch, precision, converter) / "rnnt_encoder.xml").exists()
 
 
+@pytest.mark.parametrize("converter", CONVERTERS)
 @pytest.mark.parametrize("seq_len,batch,precision", CONFIGURATIONS)
 def test_ir_has_documented_interface_and_matches_pytorch(configured_builds, reference_model,
-                                                         seq_len, batch, precision):
+                                                         seq_len, batch, precision, converter):
     build, _, _, _ = configured_builds
     core = ov.Core()
     rng = np.random.default_rng(seq_len * 10 + batch)
     for network, (inputs, outputs) in expected_interface(seq_len, batch).items():
-        model = core.read_model(str(ir_dir(build, seq_len, batch, precision) / f"rnnt_{network}.xml"))
-        assert {p.get_any_name(): list(p.get_shape()) for p in model.inputs} == inputs
-        assert {p.get_any_name(): list(p.get_shape()) for p in model.outputs} == outputs
+        model = core.read_model(str(ir_dir(build, seq_len, batch, precision, converter) / f"rnnt_{network}.xml"))
+        assert interface(model.inputs) == inputs
+        assert interface(model.outputs) == outputs
         compiled = core.compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
         feed = random_inputs(network, seq_len, batch, rng)
         got = compiled(feed)
@@ -115,10 +126,11 @@ def test_ir_has_documented_interface_and_matches_pytorch(configured_builds, refe
             assert error <= BOUNDS[precision], f"{network}.{name}: max abs error {error:.2e}"
 
 
-def test_fp16_ir_weights_are_half_the_size(configured_builds):
+@pytest.mark.parametrize("converter", CONVERTERS)
+def test_fp16_ir_weights_are_half_the_size(configured_builds, converter):
     build, _, _, _ = configured_builds
-    fp32 = os.path.getsize(ir_dir(build, 157, 1, "FP32") / "rnnt_encoder.bin")
-    fp16 = os.path.getsize(ir_dir(build, 157, 1, "FP16") / "rnnt_encoder.bin")
+    fp32 = os.path.getsize(ir_dir(build, 157, 1, "FP32", converter) / "rnnt_encoder.bin")
+    fp16 = os.path.getsize(ir_dir(build, 157, 1, "FP16", converter) / "rnnt_encoder.bin")
     assert 0.45 < fp16 / fp32 < 0.55
 
 

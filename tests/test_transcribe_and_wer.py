@@ -121,3 +121,13 @@ def test_make_wer_on_a_folder_without_transcripts(tmp_path, asr):
     assert result.returncode != 0 and "has no *.trans.txt transcripts" in result.stderr
     result = run("wer", f"DATASET={tmp_path / 'nope'}", check=False)
     assert result.returncode != 0 and "is not a folder" in result.stderr
+
+
+def test_transcribe_with_the_dynamic_length_ir_of_ovc(tmp_path, asr, reference_model):
+    """SEQ_LEN=dynamic: the encoder takes the utterance as it is, no reshape; the same words."""
+    build, run = asr
+    soundfile.write(tmp_path / "clip.flac", speechlike(6, 2.0), RATE)
+    result = run("CONVERTER=ovc", "SEQ_LEN=dynamic", "transcribe", f"AUDIO={tmp_path / 'clip.flac'}")
+    assert result.stdout.rstrip("\n").split("\n")[-1] == pytorch_transcript(reference_model, build, tmp_path / "clip.flac")
+    assert "== ovc: encoder" in result.stdout       # built on first use
+    assert (build / "ir" / "seqdynamic-batch1-FP32-ovc" / "rnnt_encoder.xml").exists()

@@ -8,16 +8,22 @@ import synthetic_checkpoint
 from conftest import PROJECT, make
 
 
-@pytest.mark.parametrize("seq_len,batch,precision", [(157, 1, "FP32"), (157, 4, "FP32"), (157, 1, "FP16"), (300, 4, "FP16")])
-def test_verify_passes_on_a_correct_conversion(configured_builds, upstream, checkpoint, seq_len, batch, precision):
+# mo at 157 x 1 FP32 is verified by `make demo` (test_benchmark_and_demo.py).
+@pytest.mark.parametrize("converter,seq_len,batch,precision", [
+    ("mo", 157, 4, "FP32"), ("mo", 157, 1, "FP16"), ("mo", 300, 4, "FP16"), ("ovc", 157, 1, "FP16"),
+    ("mo", "dynamic", 1, "FP16"), ("ovc", "dynamic", 4, "FP32")])
+def test_verify_passes_on_a_correct_conversion(configured_builds, upstream, checkpoint, converter, seq_len,
+                                               batch, precision):
     build, _, _, _ = configured_builds
     result = make(build, f"MLCOMMONS_URL=file://{upstream}", f"WEIGHTS_URL=file://{checkpoint}",
-                  f"SEQ_LEN={seq_len}", f"BATCH={batch}", f"PRECISION={precision}", "VERIFY_SEEDS=1", "verify")
+                  f"CONVERTER={converter}", f"SEQ_LEN={seq_len}", f"BATCH={batch}", f"PRECISION={precision}",
+                  "VERIFY_SEEDS=1", "verify")
     assert "verify: PASS" in result.stdout
     table = [line for line in result.stdout.splitlines() if line.startswith(("encoder", "prediction", "joint"))]
     assert len(table) == 4 * 4                  # 3 networks + start step, 4 paths each
     assert all(line.endswith(("PASS", "info")) for line in table)
-    assert f"T={seq_len}, B={batch}, {precision} weights" in result.stdout
+    shown = "dynamic, run at 40, 157, 301" if seq_len == "dynamic" else seq_len
+    assert f"T={shown}, B={batch}, {precision} weights" in result.stdout
     assert "IR f32" in result.stdout and "tokens" in result.stdout
 
 
