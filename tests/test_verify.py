@@ -22,9 +22,10 @@ def test_verify_passes_on_a_correct_conversion(configured_builds, upstream, chec
     table = [line for line in result.stdout.splitlines() if line.startswith(("encoder", "prediction", "joint"))]
     assert len(table) == 4 * 4                  # 3 networks + start step, 4 paths each
     assert all(line.endswith(("PASS", "info")) for line in table)
-    shown = "dynamic, run at 40, 157, 301" if seq_len == "dynamic" else seq_len
+    shown = "dynamic, run at 157, 40, 301" if seq_len == "dynamic" else seq_len
     assert f"T={shown}, B={batch}, {precision} weights" in result.stdout
     assert "IR f32" in result.stdout and "tokens" in result.stdout
+    assert f"seed 0 T={157 if seq_len == 'dynamic' else seq_len} " in result.stdout
 
 
 def test_verify_fails_on_an_ir_built_from_other_weights(tmp_path, configured_builds, upstream):
