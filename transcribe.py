@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Transcribe 16 kHz mono WAV or FLAC files with the three RNN-T IR: numpy and OpenVINO only.
 
-Features as upstream r1.0 computes them (featurizer.py), the encoder IR reshaped to a dynamic
-time axis so that one compiled model takes utterances of any length, then greedy decoding with the
-prediction and joint IR (rnnt_greedy.py), labels mapped through rnnt.toml's alphabet.
+Features as upstream r1.0 computes them (featurizer.py), the encoder IR with a dynamic time axis
+(built so with SEQ_LEN=dynamic, else reshaped so) so that one compiled model takes utterances of any
+length, then greedy decoding with the prediction and joint IR (rnnt_greedy.py), labels mapped
+through rnnt.toml's alphabet.
 """
 import argparse
 import math
