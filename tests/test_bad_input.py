@@ -130,3 +130,18 @@ def test_clone_without_the_model(tmp_path, weights_build):
     assert result.returncode != 0
     assert f"MLCOMMONS_PATH={empty} holds no RNN-T model" in result.stderr
     assert "speech_recognition/rnnt/pytorch/model_separable_rnnt.py" in result.stderr
+
+
+def test_a_failing_converter_shows_its_log_and_keeps_the_earlier_ir(tmp_path, upstream, checkpoint):
+    build = tmp_path / "build"
+    local = [f"MLCOMMONS_PATH={upstream}", f"WEIGHTS={checkpoint}", "CONVERTER=ovc"]
+    make(build, *local, "ir")
+    ir = build / "ir" / "seq157-batch1-FP32-ovc"
+    earlier = (ir / "rnnt_joint.xml").read_bytes()
+    (build / "onnx" / "rnnt_joint.onnx").write_bytes(b"not an onnx file")    # newer than the IR
+    result = make(build, *local, "ir", check=False)
+    assert result.returncode != 0
+    assert f"error: ovc failed on {build}/onnx/rnnt_joint.onnx (its log is above)" in result.stderr
+    assert len(result.stderr.strip().splitlines()) > 2                        # ovc's own log
+    assert (ir / "rnnt_joint.xml").read_bytes() == earlier and not (ir / "rnnt_ir.txt.tmp").exists()
+    assert make(build, *local, "-q", "ir", check=False).returncode != 0      # not taken as done
