@@ -301,7 +301,7 @@ $(IR_DIR)/$(START_STEP): $(ONNX_DIR)/$(START_STEP) $(IR_DIR)/.settings
 	@mv $@.tmp $@
 
 # The summary of a finished IR set: what each input and output is, read back from the IR.
-$(IR_DIR)/rnnt_ir.txt: $(IR_FILES) describe_ir.py
+$(IR_DIR)/rnnt_ir.txt: $(IR_FILES) describe_ir.py rnnt_runtimes.py
 	@$(PY) describe_ir.py $(IR_DIR) > $@.tmp
 	@mv $@.tmp $@
 	@cat $@

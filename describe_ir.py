@@ -9,7 +9,7 @@ import os
 
 import openvino as ov
 
-NETWORKS = ("encoder", "prediction", "joint")
+from rnnt_runtimes import NETWORKS
 
 
 def describe(port):

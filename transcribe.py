@@ -39,14 +39,19 @@ class Transcriber:
         return rnnt_greedy.to_text(self.labels(samples), self.alphabet)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("audio", nargs="+", help="16 kHz mono WAV or FLAC files")
+def add_arguments(parser):
+    """What a Transcriber is made from (transcribe.py and wer.py)."""
     parser.add_argument("--ir-dir", required=True, help="folder with the three IR and rnnt_prediction_start.npz")
     parser.add_argument("--featurizer", required=True, help="featurizer.npz written by migrate.py")
     parser.add_argument("--config", required=True, help="upstream configs/rnnt.toml (for the alphabet)")
     parser.add_argument("--precision", choices=("f32", "default"), default="f32",
                         help="OpenVINO inference precision: f32, or the CPU's default (bf16 where available)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("audio", nargs="+", help="16 kHz mono WAV or FLAC files")
+    add_arguments(parser)
     args = parser.parse_args()
     try:
         clips = [(path, featurizer.load_audio(path)) for path in args.audio]

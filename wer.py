@@ -12,7 +12,7 @@ import sys
 import time
 
 import featurizer
-from transcribe import Transcriber
+from transcribe import Transcriber, add_arguments
 
 
 def edit_distance(reference, hypothesis):
@@ -69,10 +69,7 @@ def progress(done, total, start):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dataset", help="LibriSpeech-layout folder, e.g. LibriSpeech/dev-clean")
-    parser.add_argument("--ir-dir", required=True)
-    parser.add_argument("--featurizer", required=True, help="featurizer.npz written by migrate.py")
-    parser.add_argument("--config", required=True, help="upstream configs/rnnt.toml")
-    parser.add_argument("--precision", choices=("f32", "default"), default="f32")
+    add_arguments(parser)
     parser.add_argument("--json", help="write every utterance's result here")
     args = parser.parse_args()
     try:
