@@ -66,6 +66,8 @@ ONNX_FILES  := $(NETWORKS:%=$(ONNX_DIR)/rnnt_%.onnx) $(ONNX_DIR)/$(START_STEP)
 IR_FILES    := $(foreach n,$(NETWORKS),$(IR_DIR)/rnnt_$(n).xml $(IR_DIR)/rnnt_$(n).bin) $(IR_DIR)/$(START_STEP)
 MIGRATED    := $(WEIGHTS_DIR)/rnnt_state_dict.pt
 FEATURIZER  := $(WEIGHTS_DIR)/featurizer.npz
+# Everything that uses the IR: one Python package, each command run as python -m $(PKG).<module>.
+PKG         := rnnt_ov
 
 # Where the model code lives in a checkout: r1.0 .. v4.0, then today's master.
 LAYOUTS := speech_recognition/rnnt/pytorch retired_benchmarks/speech_recognition/rnnt/pytorch
@@ -250,7 +252,7 @@ endif
 
 # Step 5: three ONNX files from one process, and the outputs of the start-of-sequence step.
 # Steps 4 and 5 depend on the pins they use (torch, onnx), not on which environment ran them.
-$(ONNX_FILES) &: $(MIGRATED) $(MODEL_FILES) export_rnnt_to_onnx.py $(CONFIG_DIR)/opset $(CONFIG_DIR)/source requirements-common.txt | $(ENV_STAMP) $(ONNX_DIR)
+$(ONNX_FILES) &: $(MIGRATED) $(MODEL_FILES) export_rnnt_to_onnx.py $(PKG)/interface.py $(PKG)/upstream.py $(CONFIG_DIR)/opset $(CONFIG_DIR)/source requirements-common.txt | $(ENV_STAMP) $(ONNX_DIR)
 	@echo "== export: ONNX opset $(OPSET) from $(MODEL_DIR)"
 	$(PY) export_rnnt_to_onnx.py --model-dir $(MODEL_DIR) --weights $(MIGRATED) --output-dir $(ONNX_DIR) --opset $(OPSET)
 
@@ -301,7 +303,7 @@ $(IR_DIR)/$(START_STEP): $(ONNX_DIR)/$(START_STEP) $(IR_DIR)/.settings
 	@mv $@.tmp $@
 
 # The summary of a finished IR set: what each input and output is, read back from the IR.
-$(IR_DIR)/rnnt_ir.txt: $(IR_FILES) describe_ir.py rnnt_runtimes.py
+$(IR_DIR)/rnnt_ir.txt: $(IR_FILES) describe_ir.py $(PKG)/interface.py
 	@$(PY) describe_ir.py $(IR_DIR) > $@.tmp
 	@mv $@.tmp $@
 	@cat $@
@@ -312,13 +314,13 @@ $(BUILD_DIR)/download $(WEIGHTS_DIR) $(ONNX_DIR):
 # ---- Using the IR ------------------------------------------------------------------------------
 # PyTorch (upstream code, migrated weights) against the ONNX and the IR of this configuration.
 verify: $(IR_DIR)/rnnt_ir.txt $(ONNX_FILES) $(MODEL_FILES) $(MIGRATED)
-	$(PY) verify.py --ir-dir $(IR_DIR) --onnx-dir $(ONNX_DIR) --model-dir $(MODEL_DIR) \
+	$(PY) -m $(PKG).verify --ir-dir $(IR_DIR) --onnx-dir $(ONNX_DIR) --model-dir $(MODEL_DIR) \
 	  --weights $(MIGRATED) --precision $(PRECISION) --seeds $(VERIFY_SEEDS)
 
 # PyTorch, ONNX Runtime and OpenVINO (f32 and the CPU's default) side by side; figures also in JSON.
 benchmark: $(IR_DIR)/rnnt_ir.txt $(ONNX_FILES) $(MODEL_FILES) $(MIGRATED)
 	@mkdir -p $(BUILD_DIR)/benchmark
-	$(PY) benchmark.py --ir-dir $(IR_DIR) --onnx-dir $(ONNX_DIR) --model-dir $(MODEL_DIR) \
+	$(PY) -m $(PKG).benchmark --ir-dir $(IR_DIR) --onnx-dir $(ONNX_DIR) --model-dir $(MODEL_DIR) \
 	  --weights $(MIGRATED) --threads $(BENCH_THREADS) --runs $(BENCH_RUNS)$(if $(filter 1,$(BENCH_QUICK)), --quick) \
 	  --json $(BUILD_DIR)/benchmark/$(notdir $(IR_DIR))-$$(date +%Y%m%d-%H%M%S).json
 
@@ -326,11 +328,11 @@ benchmark: $(IR_DIR)/rnnt_ir.txt $(ONNX_FILES) $(MODEL_FILES) $(MIGRATED)
 ASR_ARGS = --ir-dir $(IR_DIR) --featurizer $(FEATURIZER) --config $(MODEL_DIR)/configs/rnnt.toml \
   --precision $(INFER_PRECISION)
 transcribe: $(IR_DIR)/rnnt_ir.txt $(FEATURIZER) $(MODEL_FILES)
-	@$(PY) transcribe.py $(ASR_ARGS) $(AUDIO)
+	@$(PY) -m $(PKG).transcribe $(ASR_ARGS) $(AUDIO)
 
 wer: $(IR_DIR)/rnnt_ir.txt $(FEATURIZER) $(MODEL_FILES)
 	@mkdir -p $(BUILD_DIR)/wer
-	$(PY) wer.py $(ASR_ARGS) $(DATASET) \
+	$(PY) -m $(PKG).wer $(ASR_ARGS) $(DATASET) \
 	  --json $(BUILD_DIR)/wer/$(notdir $(abspath $(DATASET)))-$(notdir $(IR_DIR))-$(INFER_PRECISION).json
 
 # The whole recipe offline, on the test suite's stand-in upstream and a random-weight checkpoint,

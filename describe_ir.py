@@ -9,7 +9,7 @@ import os
 
 import openvino as ov
 
-from rnnt_runtimes import NETWORKS
+from rnnt_ov.interface import NAMES as NETWORKS
 
 
 def describe(port):

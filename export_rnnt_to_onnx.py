@@ -14,67 +14,10 @@ import warnings
 
 import numpy as np
 import onnx
-import toml
 import torch
 
-# Every network's inputs and outputs, in one place. An input is (name in the ONNX and IR, name
-# while exporting, shape, dynamic axes); the documented names are numbers, which today's
-# exporter refuses, hence the second name. T: time frames, B: batch.
-NETWORKS = {
-    "encoder": {
-        "inputs": [
-            ("input.1", "features", "T x B x 240 float32, spliced log-mel features", {0: "T", 1: "B"}),
-            ("1", "feature_lengths", "B int64, valid frames per batch row", {0: "B"}),
-        ],
-        "outputs": [
-            ("encoded", "B x ceil(T/2) x 1024 float32", {0: "B", 1: "T_out"}),
-            ("encoded_lengths", "B int32, ceil(lengths / 2)", {0: "B"}),
-        ],
-    },
-    "prediction": {
-        "inputs": [
-            ("input.1", "label", "B x 1 int64, previous label 0..27", {0: "B"}),
-            ("1", "hidden_h", "2 x B x 320 float32, LSTM h state", {1: "B"}),
-            ("2", "hidden_c", "2 x B x 320 float32, LSTM c state", {1: "B"}),
-        ],
-        "outputs": [
-            ("prediction_out", "B x 1 x 320 float32", {0: "B"}),
-            ("new_hidden_h", "2 x B x 320 float32", {1: "B"}),
-            ("new_hidden_c", "2 x B x 320 float32", {1: "B"}),
-        ],
-    },
-    "joint": {
-        "inputs": [
-            ("0", "encoder_frame", "B x 1 x 1024 float32, one encoder output frame", {0: "B"}),
-            ("1", "prediction_frame", "B x 1 x 320 float32, the prediction output", {0: "B"}),
-        ],
-        "outputs": [
-            ("logits", "B x 1 x 1 x 29 float32, 28 symbols then blank", {0: "B"}),
-        ],
-    },
-}
-
-
-class ExportError(Exception):
-    """A problem with the inputs that the user has to fix; printed as one line."""
-
-
-def load_model(model_dir, weights):
-    """Build upstream's RNNT from its checkout and load the migrated weights, in eval mode."""
-    config_path = os.path.join(model_dir, "configs", "rnnt.toml")
-    for needed in ("model_separable_rnnt.py", "rnn.py", os.path.join("configs", "rnnt.toml")):
-        if not os.path.isfile(os.path.join(model_dir, needed)):
-            raise ExportError(f"{model_dir} has no {needed}: point --model-dir at "
-                              "speech_recognition/rnnt/pytorch of an MLCommons inference checkout")
-    config = toml.load(config_path)
-    sys.path.insert(0, model_dir)   # upstream imports its sibling `rnn` by a bare name
-    from model_separable_rnnt import RNNT
-
-    model = RNNT(config["rnnt"], len(config["labels"]["labels"]) + 1,
-                 feature_config=config["input_eval"])
-    state = torch.load(weights, map_location="cpu", weights_only=True)
-    model.load_state_dict(state, strict=True)
-    return model.eval()
+from rnnt_ov.interface import NETWORKS, START_STEP
+from rnnt_ov.upstream import UpstreamError, load_model
 
 
 def example_inputs(network):
@@ -96,9 +39,9 @@ def rename_graph_inputs(model, renames):
 
 def export(model, network, path, opset):
     spec = NETWORKS[network]
-    export_names = [export_name for _, export_name, _, _ in spec["inputs"]]
-    dynamic_axes = {export_name: axes for _, export_name, _, axes in spec["inputs"]}
-    dynamic_axes.update({name: axes for name, _, axes in spec["outputs"]})
+    export_names = [port.export_name for port in spec.inputs]
+    dynamic_axes = {port.export_name: port.dynamic_axes() for port in spec.inputs}
+    dynamic_axes.update({port.name: port.dynamic_axes() for port in spec.outputs})
     tmp = f"{path}.tmp"
     with warnings.catch_warnings():
         # The TorchScript exporter is deprecated but is the one the documented guide relies on;
@@ -107,10 +50,10 @@ def export(model, network, path, opset):
         warnings.filterwarnings("ignore", message=".*batch_size other than 1.*")
         torch.onnx.export(getattr(model, network), example_inputs(network), tmp, dynamo=False,
                           opset_version=opset, input_names=export_names,
-                          output_names=[name for name, _, _ in spec["outputs"]],
+                          output_names=[port.name for port in spec.outputs],
                           dynamic_axes=dynamic_axes)
     graph = onnx.load(tmp)
-    rename_graph_inputs(graph, {export_name: name for name, export_name, _, _ in spec["inputs"]})
+    rename_graph_inputs(graph, {port.export_name: port.name for port in spec.inputs})
     onnx.checker.check_model(graph, full_check=True)
     onnx.save(graph, tmp)
     return tmp
@@ -138,7 +81,7 @@ def main():
     torch.manual_seed(0)
     try:
         model = load_model(args.model_dir, args.weights)
-    except ExportError as err:
+    except UpstreamError as err:
         sys.exit(f"error: {err}")
     finished = {}
     try:
@@ -146,7 +89,7 @@ def main():
             for network in NETWORKS:
                 path = os.path.join(args.output_dir, f"rnnt_{network}.onnx")
                 finished[path] = export(model, network, path, args.opset)
-            start = os.path.join(args.output_dir, "rnnt_prediction_start.npz")
+            start = os.path.join(args.output_dir, START_STEP)
             finished[start] = save_start_step(model, start)
     except BaseException:
         for tmp in finished.values():      # the ones that did finish: nothing half-done stays

@@ -73,7 +73,7 @@ def url_build(tmp_path_factory, upstream, checkpoint):
 @pytest.fixture(scope="session")
 def reference_model(url_build):
     """The PyTorch model from the build's own clone and migrated weights, loaded as export does."""
-    from export_rnnt_to_onnx import load_model
+    from rnnt_ov.upstream import load_model
     build, _ = url_build
     return load_model(str(build / "mlcommons" / standin_upstream.LAYOUTS["r1.0"]),
                       str(build / "weights" / "rnnt_state_dict.pt"))

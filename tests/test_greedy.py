@@ -1,9 +1,9 @@
 """The shared greedy decoder, on a tiny hand-made model whose right answer is known."""
 import numpy as np
 
-import rnnt_greedy
+from rnnt_ov import greedy
 
-BLANK = rnnt_greedy.BLANK
+BLANK = greedy.BLANK
 
 
 def scripted_model(script):
@@ -39,7 +39,7 @@ def decode(script):
     encode, predict, join, calls = scripted_model(script)
     features = np.zeros((len(script), 1, 240), np.float32)
     steps = []
-    labels = rnnt_greedy.decode(features, np.array([len(script)]), encode, predict, join, steps)
+    labels = greedy.decode(features, np.array([len(script)]), encode, predict, join, steps)
     return labels[0], steps, calls
 
 
@@ -47,7 +47,7 @@ def test_emits_each_frames_symbols_then_moves_on_at_blank():
     labels, steps, calls = decode([[8, 5], [], [12, 12, 15], [0]])
     assert labels == [8, 5, 12, 12, 15, 0]
     assert len(steps) == 6 + 4                               # every symbol, and one blank per frame
-    assert rnnt_greedy.to_text(labels, [" "] + [chr(c) for c in range(97, 123)] + ["'"]) == "hello "
+    assert greedy.to_text(labels, [" "] + [chr(c) for c in range(97, 123)] + ["'"]) == "hello "
 
 
 def test_starts_with_the_start_of_sequence_step_and_predicts_once_per_symbol():

@@ -134,11 +134,11 @@ def test_fp16_ir_weights_are_half_the_size(configured_builds, converter):
     assert 0.45 < fp16 / fp32 < 0.55
 
 
-def test_readme_snippet_runs_on_the_built_ir(url_build, tmp_path):
-    readme = (PROJECT / "README.md").read_text()
+def test_the_documented_python_snippet_runs_on_the_built_ir(url_build, tmp_path):
+    readme = (PROJECT / "docs" / "ir.md").read_text()
     snippet = readme.split("```python\n", 1)[1].split("```", 1)[0]
     build, _ = url_build
     snippet = snippet.replace('"build/ir/', f'"{build}/ir/')
     namespace = {}
-    exec(compile(snippet, "README.md", "exec"), namespace)
+    exec(compile(snippet, "docs/ir.md", "exec"), namespace)
     assert namespace["logits"].shape == (1, 1, 1, 29)

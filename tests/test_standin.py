@@ -7,7 +7,7 @@ import torch
 import migrate
 import standin_upstream
 import synthetic_checkpoint
-from export_rnnt_to_onnx import load_model
+from rnnt_ov.upstream import load_model
 
 
 def test_standin_model_has_the_upstream_parameter_names_and_shapes(tmp_path):

@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 import soundfile
 
-import featurizer
-import rnnt_greedy
 import standin_upstream
 from conftest import make
-from rnnt_runtimes import TorchRuntime, callables
-from wer import edit_distance, word_error_rate
+from rnnt_ov import features, greedy
+from rnnt_ov.runtimes import TorchRuntime, callables
+from rnnt_ov.wer import edit_distance, word_error_rate
 
 RATE = 16000
 ALPHABET = standin_upstream.CONFIG["labels"]["labels"]
@@ -34,14 +33,14 @@ def asr(url_build, upstream, checkpoint):
 
 def pytorch_transcript(reference_model, build, path):
     """The reference path: the same file's features, decoded by upstream's PyTorch modules."""
-    samples = featurizer.load_audio(str(path))   # as written: FLAC and WAV hold 16-bit samples
-    fb, window = featurizer.load_featurizer(build / "weights" / "featurizer.npz")
-    feats = featurizer.features(samples, fb, window)
+    samples = features.load_audio(str(path))   # as written: FLAC and WAV hold 16-bit samples
+    fb, window = features.load_featurizer(build / "weights" / "featurizer.npz")
+    feats = features.features(samples, fb, window)
     encode, predict, join = callables(TorchRuntime(reference_model))
     lengths = np.array([len(feats)], dtype=np.int64)
     encoded, encoded_lengths = encode(feats[:, None, :], lengths)
     assert int(encoded_lengths[0]) == math.ceil(len(feats) / 2)
-    return rnnt_greedy.to_text(rnnt_greedy.greedy_decode(encoded[0], encoded_lengths[0], predict, join), ALPHABET)
+    return greedy.to_text(greedy.greedy_decode(encoded[0], encoded_lengths[0], predict, join), ALPHABET)
 
 
 def test_transcribe_prints_what_the_pytorch_path_decodes(tmp_path, asr, reference_model):

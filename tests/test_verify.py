@@ -34,7 +34,7 @@ def test_verify_fails_on_an_ir_built_from_other_weights(tmp_path, configured_bui
     other_build = tmp_path / "build"
     make(other_build, f"MLCOMMONS_PATH={upstream}", f"WEIGHTS={other}", "ir")
     result = subprocess.run(
-        [sys.executable, "verify.py", "--ir-dir", str(other_build / "ir/seq157-batch1-FP32"),
+        [sys.executable, "-m", "rnnt_ov.verify", "--ir-dir", str(other_build / "ir/seq157-batch1-FP32"),
          "--onnx-dir", str(build / "onnx"), "--model-dir", str(build / "mlcommons/speech_recognition/rnnt/pytorch"),
          "--weights", str(build / "weights/rnnt_state_dict.pt"), "--seeds", "1"],
         cwd=PROJECT, capture_output=True, text=True)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Word error rate of the IR over a LibriSpeech-layout folder (`*.trans.txt` beside `.flac` files).
 
-Every utterance is transcribed as transcribe.py does it; the WER is the word-level Levenshtein
+Every utterance is transcribed as `transcribe` does it; the WER is the word-level Levenshtein
 distance summed over the set, over the number of reference words. Prints progress, the WER, the
 word count and the real-time factor, and writes every utterance's result as JSON.
 """
@@ -11,8 +11,8 @@ import os
 import sys
 import time
 
-import featurizer
-from transcribe import Transcriber, add_arguments
+from . import features
+from .transcribe import Transcriber, add_arguments
 
 
 def edit_distance(reference, hypothesis):
@@ -49,11 +49,11 @@ def utterances(folder):
                     audio = next((os.path.join(root, utt_id + ext) for ext in (".flac", ".wav")
                                   if os.path.exists(os.path.join(root, utt_id + ext))), None)
                     if audio is None:
-                        raise featurizer.AudioError(f"{os.path.join(root, name)} lists {utt_id}, "
+                        raise features.AudioError(f"{os.path.join(root, name)} lists {utt_id}, "
                                                     f"but there is no {utt_id}.flac or .wav beside it")
                     found.append((utt_id, audio, text.lower()))
     if not found:
-        raise featurizer.AudioError(f"{folder} has no *.trans.txt transcripts: give a LibriSpeech-layout "
+        raise features.AudioError(f"{folder} has no *.trans.txt transcripts: give a LibriSpeech-layout "
                                     "folder such as LibriSpeech/dev-clean")
     return sorted(found)
 
@@ -67,26 +67,26 @@ def progress(done, total, start):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
     parser.add_argument("dataset", help="LibriSpeech-layout folder, e.g. LibriSpeech/dev-clean")
     add_arguments(parser)
     parser.add_argument("--json", help="write every utterance's result here")
     args = parser.parse_args()
     try:
         todo = utterances(args.dataset)
-    except (featurizer.AudioError, OSError) as err:
+    except (features.AudioError, OSError) as err:
         sys.exit(f"error: {err}")
     transcriber = Transcriber(args.ir_dir, args.featurizer, args.config, args.precision)
     results, audio_seconds, busy, start = [], 0.0, 0.0, time.perf_counter()
     for done, (utt_id, path, reference) in enumerate(todo, 1):
         try:
-            samples = featurizer.load_audio(path)
-        except featurizer.AudioError as err:
+            samples = features.load_audio(path)
+        except features.AudioError as err:
             sys.exit(f"\nerror: {err}")
         began = time.perf_counter()
         hypothesis = transcriber.text(samples)
         busy += time.perf_counter() - began
-        audio_seconds += len(samples) / featurizer.SAMPLE_RATE
+        audio_seconds += len(samples) / features.SAMPLE_RATE
         results.append({"id": utt_id, "reference": reference, "hypothesis": hypothesis,
                         "errors": edit_distance(reference.split(), hypothesis.split()),
                         "words": len(reference.split())})

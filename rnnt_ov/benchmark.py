@@ -21,9 +21,9 @@ import time
 
 import numpy as np
 
-import rnnt_greedy
-from rnnt_runtimes import (OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime, add_model_arguments,
-                           callables, encoder_input_shape)
+from . import greedy
+from .runtimes import (OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime, add_model_arguments,
+                       callables, encoder_input_shape)
 
 RUNTIMES = ("pytorch", "onnxruntime", "openvino-f32", "openvino-default")
 SECONDS_PER_FRAME = 0.03   # 10 ms hop, 3 frames spliced into one encoder input frame
@@ -60,7 +60,7 @@ def feeds(seq_len, batch, rng):
 def make_runtime(name, args, batch):
     """The runtime `name` with all three networks at `batch`."""
     if name == "pytorch":
-        from export_rnnt_to_onnx import load_model
+        from .upstream import load_model
         return TorchRuntime(load_model(args.model_dir, args.weights), threads=args.threads)
     if name == "onnxruntime":
         return OnnxRuntimeRuntime(args.onnx_dir, threads=args.threads)
@@ -89,12 +89,12 @@ def measure(name, args):
     encode, predict, join = callables(single)
     features, lengths = one["encoder"]["input.1"], one["encoder"]["1"]
     steps = []
-    labels = rnnt_greedy.decode(features, lengths, encode, predict, join, steps)
+    labels = greedy.decode(features, lengths, encode, predict, join, steps)
     encoded, encoded_lengths = encode(features, lengths)
     decode_runs = 1 if args.quick else args.decode_runs
-    decode = summary(timed(lambda: rnnt_greedy.decode(features, lengths, encode, predict, join),
+    decode = summary(timed(lambda: greedy.decode(features, lengths, encode, predict, join),
                            1, decode_runs))
-    loop = summary(timed(lambda: rnnt_greedy.greedy_decode(encoded[0], encoded_lengths[0], predict, join),
+    loop = summary(timed(lambda: greedy.greedy_decode(encoded[0], encoded_lengths[0], predict, join),
                          1, decode_runs))
     decode.update(tokens=len(labels[0]), steps=len(steps), loop_ms=loop["median_ms"],
                   real_time_factor=decode["median_ms"] / 1e3 / (args.seq_len * SECONDS_PER_FRAME))
@@ -165,7 +165,7 @@ def print_table(results, apps, args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
     add_model_arguments(parser)
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads per runtime (default: all cores)")
     parser.add_argument("--runs", type=int, default=50, help="timed runs per network (default: %(default)s)")
@@ -187,7 +187,8 @@ def main():
     results = {}
     for name in RUNTIMES:
         print(f"benchmark: {name} ...", file=sys.stderr, flush=True)
-        child = subprocess.run([sys.executable, *sys.argv, "--only", name], capture_output=True, text=True)
+        child = subprocess.run([sys.executable, "-m", __spec__.name, *sys.argv[1:], "--only", name],
+                               capture_output=True, text=True)
         if child.returncode != 0:
             sys.exit(f"error: the {name} benchmark failed:\n{child.stderr[-2000:]}")
         results[name] = json.loads(child.stdout.strip().splitlines()[-1])

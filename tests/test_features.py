@@ -6,8 +6,8 @@ import pytest
 import soundfile
 import torch
 
-import featurizer
 import synthetic_checkpoint
+from rnnt_ov import features
 
 RATE = 16000
 
@@ -21,7 +21,7 @@ def fb_window():
 
 def torch_reference(samples, fb, window):
     """Upstream r1.0's FilterbankFeatures.forward in torch terms (batch of one), independent of
-    featurizer.py: torch.stft does the framing, padding and windowing. In float64: silence makes
+    rnnt_ov/features.py: torch.stft does the framing, padding and windowing. In float64: silence makes
     the normalisation divide by ~1e-5, which turns float32 rounding into visible noise."""
     x = torch.from_numpy(samples.astype(np.float64))[None]
     n = torch.tensor([x.shape[1]])
@@ -56,7 +56,7 @@ def sweep(seconds=1.5):
 ])
 def test_features_match_upstreams_formula(fb_window, name, signal):
     fb, window = fb_window
-    ours = featurizer.features(signal, fb, window)
+    ours = features.features(signal, fb, window)
     reference = torch_reference(signal, fb, window)
     assert ours.shape == reference.shape and ours.dtype == np.float32
     np.testing.assert_allclose(ours, reference, atol=1e-4, rtol=0)
@@ -66,8 +66,8 @@ def test_features_match_upstreams_formula(fb_window, name, signal):
 def test_frames_are_ceil_samples_over_160_then_over_3(fb_window, samples):
     fb, window = fb_window
     x = np.random.default_rng(samples).standard_normal(samples).astype(np.float32) * 0.1
-    assert featurizer.features(x, fb, window).shape == (math.ceil(math.ceil(samples / 160) / 3), 240)
-    assert featurizer.num_frames(samples) == math.ceil(math.ceil(samples / 160) / 3)
+    assert features.features(x, fb, window).shape == (math.ceil(math.ceil(samples / 160) / 3), 240)
+    assert features.num_frames(samples) == math.ceil(math.ceil(samples / 160) / 3)
 
 
 def test_bad_audio_is_refused_with_a_reason(tmp_path):
@@ -79,5 +79,5 @@ def test_bad_audio_is_refused_with_a_reason(tmp_path):
                 "stereo.flac": "has 2 channels", "empty.wav": "has 0 samples",
                 "text.flac": "cannot read it as audio"}
     for name, message in expected.items():
-        with pytest.raises(featurizer.AudioError, match=message):
-            featurizer.load_audio(str(tmp_path / name))
+        with pytest.raises(features.AudioError, match=message):
+            features.load_audio(str(tmp_path / name))

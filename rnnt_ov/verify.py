@@ -17,10 +17,10 @@ import sys
 
 import numpy as np
 
-import rnnt_greedy
-from export_rnnt_to_onnx import load_model
-from rnnt_runtimes import (OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime, add_model_arguments,
-                           callables, encoder_input_shape)
+from . import greedy
+from .runtimes import (OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime, add_model_arguments,
+                       callables, encoder_input_shape)
+from .upstream import load_model
 
 # Max abs error allowed against PyTorch. FP16 weights keep 11 significant bits; through five
 # 1024-wide LSTM layers that measured ~2e-3 on the synthetic model.
@@ -88,12 +88,12 @@ def compare_decodes(reference, candidate, bound):
 
 def run_decode(runtime, features, lengths):
     steps = []
-    labels = rnnt_greedy.decode(features, lengths, *callables(runtime), steps=steps)
+    labels = greedy.decode(features, lengths, *callables(runtime), steps=steps)
     return labels, steps
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
     add_model_arguments(parser)
     parser.add_argument("--precision", choices=sorted(BOUND), default="FP32", help="IR weight precision")
     parser.add_argument("--seeds", type=int, default=3, help="random inputs per network (default: %(default)s)")

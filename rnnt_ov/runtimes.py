@@ -1,17 +1,16 @@
 """The three RNN-T networks behind one interface, for PyTorch, OpenVINO and ONNX Runtime.
 
-Each runtime has `run(network, feed) -> {output name: array}` with the documented input names
-(encoder "input.1" and lengths "1"; prediction "input.1", "1", "2"; joint "0", "1") and the output
-names of export_rnnt_to_onnx.NETWORKS, and `start()`: the outputs of r1.0's start-of-sequence
-prediction step. `callables(runtime)` turns one into the encode/predict/join of rnnt_greedy.
+Each runtime has `run(network, feed) -> {output name: array}` with the input and output names of
+interface.NETWORKS (encoder "input.1" and lengths "1"; prediction "input.1", "1", "2"; joint "0",
+"1"), and `start()`: the outputs of r1.0's start-of-sequence prediction step. `callables(runtime)`
+turns one into the encode/predict/join of greedy.py.
 """
 import os
 
 import numpy as np
 import openvino as ov
 
-NETWORKS = ("encoder", "prediction", "joint")
-START_STEP = "rnnt_prediction_start.npz"
+from .interface import NAMES as NETWORKS, NETWORKS as SPEC, START_STEP
 
 
 class TorchRuntime:
@@ -120,17 +119,13 @@ class OpenVINORuntime:
         return ov.Core().get_property("CPU", "FULL_DEVICE_NAME")
 
 
-# Which axis of each input is the batch. The encoder's features are time-major.
-BATCH_AXIS = {("encoder", "input.1"): 1, ("prediction", "1"): 1, ("prediction", "2"): 1}
-
-
 def set_batch(model, network, batch):
     """Reshape an OpenVINO model's inputs to another batch size. An IR encoder whose lengths
     were frozen keeps them: its encoded_lengths output then still has the IR's batch."""
     shapes = {}
     for port in model.inputs:
         shape = port.get_partial_shape()
-        shape[BATCH_AXIS.get((network, port.get_any_name()), 0)] = batch
+        shape[SPEC[network].input(port.get_any_name()).batch_axis] = batch
         shapes[port.get_any_name()] = shape
     model.reshape(shapes)
 
@@ -160,7 +155,7 @@ class OnnxRuntimeRuntime:
 
 
 def callables(runtime):
-    """encode, predict, join for rnnt_greedy, on top of runtime.run."""
+    """encode, predict, join for greedy.py, on top of runtime.run."""
     start = runtime.start()
     start_out = (start["prediction_out"], (start["new_hidden_h"], start["new_hidden_c"]))
 

@@ -14,7 +14,9 @@ on nothing else, so it is computed once per emitted symbol here: same tokens, fe
 """
 import numpy as np
 
-BLANK = 28
+from . import interface
+
+BLANK = interface.BLANK
 MAX_SYMBOLS_PER_FRAME = 30
 
 

@@ -1,0 +1,130 @@
+"""The three RNN-T networks' inputs and outputs, stated once: names, shapes, element types, meaning.
+
+This is the model description that export_rnnt_to_onnx.py writes into the ONNX files, that the
+runtimes feed and read, and that describe_ir.py and verify check an IR against. It imports neither
+torch nor openvino, so every part of the project can read it.
+
+Shapes use symbols: T is the encoder's input frames, B the batch; "ceil(T/2)" is the encoder's
+output frames (time stacking by 2). Input names are those of OpenVINO's documented guide
+("Converting a PyTorch RNN-T Model"), so its `mo --input` strings apply unchanged. The numeric
+names cannot be given to today's torch.onnx exporter, which is why an input also has the name it
+carries while exporting.
+"""
+from dataclasses import dataclass
+
+ENCODER_FEATURES = 240      # 80 mel bands x 3 spliced frames
+ENCODER_HIDDEN = 1024
+PREDICTION_HIDDEN = 320
+PREDICTION_LAYERS = 2
+LABELS = 28                 # space, a-z, apostrophe (rnnt.toml [labels])
+BLANK = LABELS              # the joint's last output
+CLASSES = LABELS + 1
+
+# r1.0 starts a sequence with prediction(None), which no label fed to the prediction network can
+# express; the export computes that step's outputs once and writes them beside the networks.
+START_STEP = "rnnt_prediction_start.npz"
+START_STEP_ARRAYS = ("prediction_out", "new_hidden_h", "new_hidden_c")
+
+# The ONNX files name the encoder's output frames T_out.
+ONNX_DIM_NAMES = {"ceil(T/2)": "T_out"}
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str           # in the ONNX file and the IR
+    shape: tuple        # ints and symbols ("T", "B", "ceil(T/2)")
+    element_type: str   # OpenVINO's short names: f32, i64, i32
+    meaning: str
+    export_name: str = ""   # an input's name while exporting (today's exporter refuses numbers)
+
+    @property
+    def batch_axis(self):
+        return self.shape.index("B")
+
+    def dynamic_axes(self):
+        """{axis: name} of the dimensions that are not fixed numbers, as torch.onnx.export names
+        them in the ONNX file."""
+        return {axis: ONNX_DIM_NAMES.get(dim, dim) for axis, dim in enumerate(self.shape) if isinstance(dim, str)}
+
+    def concrete_shape(self, T, B):
+        """The shape for T frames (None: dynamic) and batch B, dynamic dimensions as -1."""
+        values = {"T": T, "B": B, "ceil(T/2)": None if T is None else (T + 1) // 2}
+        return [dim if isinstance(dim, int) else (-1 if values[dim] is None else values[dim])
+                for dim in self.shape]
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str
+    inputs: tuple
+    outputs: tuple
+    meaning: str
+
+    @property
+    def file_stem(self):
+        return f"rnnt_{self.name}"
+
+    def input(self, name):
+        return next(port for port in self.inputs if port.name == name)
+
+
+ENCODER = Network(
+    "encoder",
+    inputs=(
+        Port("input.1", ("T", "B", ENCODER_FEATURES), "f32", "spliced log-mel features, time-major",
+             export_name="features"),
+        Port("1", ("B",), "i64", "valid frames of each batch row (frozen to T unless SEQ_LEN=dynamic)",
+             export_name="feature_lengths"),
+    ),
+    outputs=(
+        Port("encoded", ("B", "ceil(T/2)", ENCODER_HIDDEN), "f32", "encoder output frames"),
+        Port("encoded_lengths", ("B",), "i32", "valid output frames: ceil(lengths / 2)"),
+    ),
+    meaning="audio features to acoustic frames: 2 LSTM layers, time stacking by 2, 3 LSTM layers",
+)
+
+PREDICTION = Network(
+    "prediction",
+    inputs=(
+        Port("input.1", ("B", 1), "i64", "previous label, 0..27", export_name="label"),
+        Port("1", (PREDICTION_LAYERS, "B", PREDICTION_HIDDEN), "f32", "LSTM h state", export_name="hidden_h"),
+        Port("2", (PREDICTION_LAYERS, "B", PREDICTION_HIDDEN), "f32", "LSTM c state", export_name="hidden_c"),
+    ),
+    outputs=(
+        Port("prediction_out", ("B", 1, PREDICTION_HIDDEN), "f32", "prediction network output"),
+        Port("new_hidden_h", (PREDICTION_LAYERS, "B", PREDICTION_HIDDEN), "f32", "next LSTM h state"),
+        Port("new_hidden_c", (PREDICTION_LAYERS, "B", PREDICTION_HIDDEN), "f32", "next LSTM c state"),
+    ),
+    meaning="the label history: an embedding and 2 LSTM layers",
+)
+
+JOINT = Network(
+    "joint",
+    inputs=(
+        Port("0", ("B", 1, ENCODER_HIDDEN), "f32", "one encoder output frame", export_name="encoder_frame"),
+        Port("1", ("B", 1, PREDICTION_HIDDEN), "f32", "the prediction output", export_name="prediction_frame"),
+    ),
+    outputs=(
+        Port("logits", ("B", 1, 1, CLASSES), "f32", "28 symbols (space, a-z, ') then blank"),
+    ),
+    meaning="scores of the next symbol: Linear 1344->512, ReLU, Linear 512->29",
+)
+
+NETWORKS = {network.name: network for network in (ENCODER, PREDICTION, JOINT)}
+NAMES = tuple(NETWORKS)
+
+
+def describe():
+    """The interface as text, one line per input and output."""
+    lines = []
+    for network in NETWORKS.values():
+        lines.append(f"{network.file_stem}: {network.meaning}")
+        for kind, ports in (("in", network.inputs), ("out", network.outputs)):
+            for port in ports:
+                shape = " x ".join(map(str, port.shape))
+                lines.append(f"  {kind:<4}{port.name:<16}{shape:<22}{port.element_type:<5}{port.meaning}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(describe())
