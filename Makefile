@@ -18,6 +18,7 @@ MAKEFLAGS += --no-builtin-rules
 
 # ---- Variables a user may set ------------------------------------------------------------------
 PYTHON         ?= python3
+TORCH_INDEX    ?= https://download.pytorch.org/whl/cpu
 CONVERTER      ?= mo
 VENV           ?= .venv
 OVC_VENV       ?= .venv-ovc
@@ -41,6 +42,17 @@ BENCH_QUICK    ?= 0
 AUDIO          ?=
 DATASET        ?=
 INFER_PRECISION ?= f32
+TIMING_ROUNDS  ?= 3
+SCENARIO       ?= Offline
+MODE           ?= performance
+MANIFEST       ?=
+DATASET_DIR    ?=
+USER_CONF      ?= rnnt_ov/mlperf/user.conf
+CALIBRATION_DIR  ?=
+CALIBRATION_LIST ?=
+INT8_NETWORKS  ?= encoder
+VALIDATION     ?=
+MAX_WER_DROP   ?=
 
 # ---- Derived paths -----------------------------------------------------------------------------
 # Two environments, one per converter: openvino-dev 2024.6 (mo) pins numpy<2 and stops at Python
@@ -84,6 +96,12 @@ else
 endif
 MODEL_PY    := $(MODEL_DIR)/model_separable_rnnt.py
 MODEL_FILES := $(MODEL_PY) $(MODEL_DIR)/rnn.py $(MODEL_DIR)/configs/rnnt.toml
+# The MLPerf rules and the calibration list of the clone: at the top at r1.0, mlperf.conf under
+# loadgen/ on today's master.
+MLPERF_CONFS := mlperf.conf loadgen/mlperf.conf
+MLPERF_CONF  := $(or $(firstword $(wildcard $(MLPERF_CONFS:%=$(SRC_DIR)/%))),$(SRC_DIR)/mlperf.conf)
+UPSTREAM_CALIBRATION := $(SRC_DIR)/calibration/LibriSpeech/calibration_files.txt
+CHECKOUT_PATHS := speech_recognition/rnnt mlperf.conf calibration/LibriSpeech
 
 ifneq ($(WEIGHTS),)
   WEIGHTS_FILE := $(WEIGHTS)
@@ -95,6 +113,13 @@ ifeq ($(PRECISION),FP16)
   COMPRESS := True
 else
   COMPRESS := False
+endif
+# PRECISION=INT8 quantizes the FP32 set of the same configuration (CONV_DIR), which the converter
+# makes as for PRECISION=FP32; every other precision is converted straight into IR_DIR.
+ifeq ($(PRECISION),INT8)
+  CONV_DIR := $(BUILD_DIR)/ir/seq$(SEQ_LEN)-batch$(BATCH)-FP32$(if $(filter ovc,$(CONVERTER)),-ovc)
+else
+  CONV_DIR := $(IR_DIR)
 endif
 # The documented encoder command freezes the lengths input to SEQ_LEN, one value per batch row.
 # SEQ_LEN=dynamic leaves the time axis open ("?") and keeps the lengths as an input.
@@ -117,14 +142,15 @@ $(call positive_int,OPSET,12)
 $(call positive_int,VERIFY_SEEDS,3)
 $(call positive_int,BENCH_THREADS,2)
 $(call positive_int,BENCH_RUNS,50)
+$(call positive_int,TIMING_ROUNDS,3)
 ifeq ($(filter mo ovc,$(CONVERTER)),)
   $(error CONVERTER=$(CONVERTER) is not supported: use CONVERTER=mo (openvino-dev 2024.6, Python 3.11-3.12) or CONVERTER=ovc (openvino 2026.4, Python 3.11-3.14))
 endif
 ifeq ($(abspath $(VENV)),$(abspath $(OVC_VENV)))
   $(error VENV and OVC_VENV are both $(VENV): the two converters need separate environments (their numpy pins conflict))
 endif
-ifeq ($(filter FP32 FP16,$(PRECISION)),)
-  $(error PRECISION=$(PRECISION) is not supported: use PRECISION=FP32 or PRECISION=FP16)
+ifeq ($(filter FP32 FP16 INT8,$(PRECISION)),)
+  $(error PRECISION=$(PRECISION) is not supported: use PRECISION=FP32, FP16 or INT8)
 endif
 ifeq ($(filter f32 default,$(INFER_PRECISION)),)
   $(error INFER_PRECISION=$(INFER_PRECISION) is not supported: use f32, or default for the CPU's own choice)
@@ -142,6 +168,58 @@ ifneq ($(filter wer,$(MAKECMDGOALS)),)
     $(error DATASET=$(DATASET) is not a folder: make wer DATASET=/path/to/LibriSpeech/dev-clean)
   endif
 endif
+# make mlperf: the dataset as upstream's harness takes it (a manifest, and the folder its fname
+# entries are relative to, by default the manifest's own), or LibriSpeech as distributed
+# (DATASET=, FLAC and *.trans.txt), for which a manifest is written.
+ifneq ($(filter mlperf mlperf-manifest mlperf-compare,$(MAKECMDGOALS)),)
+  ifeq ($(filter Offline Server SingleStream,$(SCENARIO)),)
+    $(error SCENARIO=$(SCENARIO) is not supported: use SCENARIO=Offline, Server or SingleStream)
+  endif
+  ifeq ($(filter performance accuracy,$(MODE)),)
+    $(error MODE=$(MODE) is not supported: use MODE=performance or MODE=accuracy)
+  endif
+  ifeq ($(MANIFEST)$(DATASET),)
+    $(error no MANIFEST given: make mlperf MANIFEST=/data/dev-clean-wav.json DATASET_DIR=/data (upstream's format), or DATASET=/data/LibriSpeech/dev-clean (FLAC and *.trans.txt))
+  endif
+  ifneq ($(MANIFEST),)
+    ifeq ($(wildcard $(MANIFEST)),)
+      $(error MANIFEST=$(MANIFEST) does not exist: give the JSON manifest of the dataset, or DATASET= for a LibriSpeech folder)
+    endif
+  else
+    ifeq ($(wildcard $(DATASET)/.),)
+      $(error DATASET=$(DATASET) is not a folder: make mlperf DATASET=/path/to/LibriSpeech/dev-clean)
+    endif
+    MANIFEST    := $(BUILD_DIR)/mlperf/manifests/$(notdir $(abspath $(DATASET))).json
+    DATASET_DIR := $(or $(DATASET_DIR),$(patsubst %/,%,$(dir $(abspath $(DATASET)))))
+  endif
+  DATASET_DIR := $(or $(DATASET_DIR),$(patsubst %/,%,$(dir $(MANIFEST))))
+  ifeq ($(wildcard $(USER_CONF)),)
+    $(error USER_CONF=$(USER_CONF) does not exist: give a LoadGen user.conf, or leave USER_CONF unset for the project's own)
+  endif
+endif
+
+# PRECISION=INT8: calibration audio is required (never random data), checked before any work.
+ifeq ($(PRECISION),INT8)
+  ifneq ($(filter-out help clean distclean test check,$(or $(MAKECMDGOALS),all)),)
+    ifneq ($(CALIBRATION_DIR),)
+      ifeq ($(wildcard $(CALIBRATION_DIR)/.),)
+        $(error CALIBRATION_DIR=$(CALIBRATION_DIR) is not a folder: give the folder holding LibriSpeech train-clean-100)
+      endif
+    endif
+    ifneq ($(CALIBRATION_LIST),)
+      ifeq ($(wildcard $(CALIBRATION_LIST)),)
+        $(error CALIBRATION_LIST=$(CALIBRATION_LIST) does not exist: give a list like MLPerf's calibration_files.txt, or a folder of audio files)
+      endif
+    endif
+    ifeq ($(CALIBRATION_DIR)$(CALIBRATION_LIST)$(wildcard $(IR_DIR)/.calibration),)
+      $(error PRECISION=INT8 calibrates on real audio: give CALIBRATION_DIR= the folder holding LibriSpeech train-clean-100 (upstream's WAV conversion or the original FLAC), or CALIBRATION_LIST= a folder of audio files)
+    endif
+    ifneq ($(if $(VALIDATION),1)$(if $(MAX_WER_DROP),1),$(if $(VALIDATION),11))
+      $(error VALIDATION= and MAX_WER_DROP= go together: e.g. VALIDATION=/data/LibriSpeech/dev-clean MAX_WER_DROP=0.5 (word error rate points))
+    endif
+  endif
+endif
+
 ifneq ($(words $(BUILD_DIR) $(VENV) $(OVC_VENV) $(IR_DIR) $(SRC_DIR) $(WEIGHTS_FILE)),6)
   $(error a path contains spaces, which make cannot handle: move BUILD_DIR, VENV, OVC_VENV, IR_DIR, MLCOMMONS_PATH and WEIGHTS to paths without spaces)
 endif
@@ -154,18 +232,46 @@ ifneq ($$(file <$(1)),$$($(2)))
   $$(file >$(1),$$($(2)))
 endif
 endef
-SOURCE_SETTING  := $(if $(MLCOMMONS_PATH),$(abspath $(MODEL_DIR)),$(MLCOMMONS_URL) $(MLCOMMONS_REV))
+SOURCE_SETTING  := $(if $(MLCOMMONS_PATH),$(abspath $(MODEL_DIR)),$(MLCOMMONS_URL) $(MLCOMMONS_REV) $(CHECKOUT_PATHS))
 WEIGHTS_SETTING := $(abspath $(WEIGHTS_FILE)) sha256=$(WEIGHTS_SHA256) trust=$(TRUST_CHECKPOINT)
 IR_SETTING      := seq=$(SEQ_LEN) batch=$(BATCH) precision=$(PRECISION) converter=$(CONVERTER)
+CONV_SETTING    := seq=$(SEQ_LEN) batch=$(BATCH) precision=$(subst INT8,FP32,$(PRECISION)) converter=$(CONVERTER)
+# The calibration of an INT8 set is remembered when given (another folder, list, set of networks or
+# accuracy bound quantizes again), and reused when not.
+CALIBRATION_SETTING = dir=$(abspath $(CALIBRATION_DIR)) list=$(abspath $(or $(CALIBRATION_LIST),$(UPSTREAM_CALIBRATION))) \
+  networks=$(subst $() ,+,$(strip $(INT8_NETWORKS))) validation=$(abspath $(VALIDATION)) drop=$(MAX_WER_DROP)
+
+# An IR_DIR that this recipe did not make (it holds files but no .settings: IR converted by hand
+# with the documented guide, say) is only read: verify, benchmark, transcribe and wer take it as
+# it is, and nothing is ever written into it or removed from it.
+FOREIGN_IR := $(if $(wildcard $(IR_DIR)/.settings),,$(if $(wildcard $(IR_DIR)/*),1))
+ifeq ($(FOREIGN_IR),1)
+  IR_READY :=
+  ifneq ($(filter all ir,$(or $(MAKECMDGOALS),all)),)
+    $(error IR_DIR=$(IR_DIR) holds files that this recipe did not write (no .settings): it is only read, never built into; give make ir an IR_DIR of its own)
+  endif
+else
+  IR_READY := $(IR_DIR)/rnnt_ir.txt
+endif
+
 ifneq ($(filter-out help test check clean distclean demo,$(or $(MAKECMDGOALS),all)),)
   $(eval $(call remember,$(CONFIG_DIR)/source,SOURCE_SETTING))
   $(eval $(call remember,$(CONFIG_DIR)/weights,WEIGHTS_SETTING))
   $(eval $(call remember,$(CONFIG_DIR)/opset,OPSET))
-  $(eval $(call remember,$(IR_DIR)/.settings,IR_SETTING))
+  ifneq ($(FOREIGN_IR),1)
+    $(eval $(call remember,$(IR_DIR)/.settings,IR_SETTING))
+    ifeq ($(PRECISION),INT8)
+      $(eval $(call remember,$(CONV_DIR)/.settings,CONV_SETTING))
+      ifneq ($(CALIBRATION_DIR)$(CALIBRATION_LIST),)
+        $(eval $(call remember,$(IR_DIR)/.calibration,CALIBRATION_SETTING))
+      endif
+    endif
+  endif
 endif
 
 # ---- Targets -----------------------------------------------------------------------------------
-.PHONY: all ir onnx weights source venv verify benchmark demo transcribe wer test check clean distclean help
+.PHONY: all ir onnx weights source venv verify benchmark recipe-timing mlperf mlperf-manifest mlperf-compare demo transcribe wer \
+  test check clean distclean help
 all: ir
 
 ir: $(IR_DIR)/rnnt_ir.txt
@@ -179,6 +285,22 @@ venv: $(ENV_STAMP)
 # pip's byte-compiling of all of torch costs ~20 s; instead compile only what the recipe runs
 # (mo or ovc, onnx) and what importing torch loads, which makes every later step as fast as a
 # full compile would.
+# torch first, from PyTorch's CPU wheel index (TORCH_INDEX) when it answers: the same pinned
+# version as on PyPI, where Linux gets the CUDA build with several GB of nvidia-* packages for a
+# job that never touches a GPU. Its dependencies and everything else then come from the usual
+# index. An index that does not answer within 5 s is skipped with a note, so that pip does not
+# spend ~20 s retrying it; TORCH_INDEX= skips it always.
+TORCH_PIN = torch==$(shell sed -n 's/^torch==\([^ #]*\).*/\1/p' requirements-common.txt)
+define torch_from_index
+if curl -fsS -o /dev/null --connect-timeout 5 --max-time 10 "$(TORCH_INDEX)/torch/" 2>/dev/null; then \
+  echo '$(1)/bin/python -m pip install --no-deps --index-url $(TORCH_INDEX) $(TORCH_PIN)'; \
+  $(1)/bin/python -m pip install --disable-pip-version-check --no-compile -q --no-deps --index-url "$(TORCH_INDEX)" "$(TORCH_PIN)" \
+    || echo "note: pip could not install $(TORCH_PIN) from TORCH_INDEX=$(TORCH_INDEX): torch comes from your default index" >&2; \
+else \
+  echo "note: TORCH_INDEX=$(TORCH_INDEX) does not answer: torch comes from your default index (on Linux x86_64 PyPI serves the CUDA build, several GB); set TORCH_INDEX= to skip this check" >&2; \
+fi
+endef
+
 # $(call venv_rule,DIR,REQUIREMENTS,OLDEST 3.x,NEWEST 3.x,ROUTE,HINT,PACKAGES TO COMPILE)
 define venv_rule
 $(1)/.rnnt-requirements: $(2) requirements-common.txt
@@ -186,6 +308,7 @@ $(1)/.rnnt-requirements: $(2) requirements-common.txt
 	  ok or sys.exit(f"error: {sys.executable} is Python {v[0]}.{v[1]}; $(5) needs 3.$(3) to 3.$(4): $(strip $(6))")'
 	@echo "== environment: $(1) from $(2)"
 	[[ -x $(1)/bin/python ]] || { $$(PYTHON) -m venv $(1) && touch $(1)/.created-by-rnnt-ir; }
+	$$(if $$(TORCH_INDEX),@$$(call torch_from_index,$(1)))
 	$(1)/bin/python -m pip install --disable-pip-version-check --no-compile -q -r $(2)
 	@site=$$$$($(1)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
 	  $(1)/bin/python -W ignore -m compileall -q -j0 $(7:%=$$$$site/%) > /dev/null
@@ -197,12 +320,13 @@ $(eval $(call venv_rule,$(VENV),requirements.txt,11,12,the mo route (openvino-de
 $(eval $(call venv_rule,$(OVC_VENV),requirements-ovc.txt,11,14,the ovc route (openvino 2026.4),\
   run make PYTHON=python3.13 (or 3.11 to 3.14),openvino onnx))
 
-# Steps 1-2: the upstream source. A shallow clone of only speech_recognition/rnnt, as documented.
+# Steps 1-2: the upstream source. A shallow clone of only speech_recognition/rnnt, as documented,
+# and the MLPerf rules and calibration list (CHECKOUT_PATHS).
 # Commands are echoed without their error handling, which prints one line of its own.
 CLONE    = git clone -q -b $(MLCOMMONS_REV) -n --depth 1 $(MLCOMMONS_URL) $(SRC_DIR).tmp
-CHECKOUT = git -C $(SRC_DIR).tmp checkout -q HEAD -- speech_recognition/rnnt
+CHECKOUT = git -C $(SRC_DIR).tmp checkout -q HEAD -- $(CHECKOUT_PATHS)
 ifeq ($(MLCOMMONS_PATH),)
-$(MODEL_FILES) &: $(CONFIG_DIR)/source
+$(MODEL_FILES) $(MLPERF_CONF) $(UPSTREAM_CALIBRATION) &: $(CONFIG_DIR)/source
 	@echo "== source: $(MLCOMMONS_URL) at $(MLCOMMONS_REV)"
 	@rm -rf $(SRC_DIR).tmp
 	@echo '$(CLONE)'
@@ -210,11 +334,11 @@ $(MODEL_FILES) &: $(CONFIG_DIR)/source
 	  echo "error: cannot clone $(MLCOMMONS_URL) (branch $(MLCOMMONS_REV)): no network or no such branch? Offline, use MLCOMMONS_PATH=/path/to/inference-clone" >&2; exit 1; }
 	@echo '$(CHECKOUT)'
 	@$(CHECKOUT) 2>/dev/null || { rm -rf $(SRC_DIR).tmp; \
-	  echo "error: $(MLCOMMONS_URL) at $(MLCOMMONS_REV) has no speech_recognition/rnnt: use MLCOMMONS_REV=r1.0, or MLCOMMONS_PATH= for a clone of today's master" >&2; exit 1; }
+	  echo "error: $(MLCOMMONS_URL) at $(MLCOMMONS_REV) lacks some of $(CHECKOUT_PATHS): use MLCOMMONS_REV=r1.0, or MLCOMMONS_PATH= for a clone of today's master" >&2; exit 1; }
 	@echo "source: commit $$(git -C $(SRC_DIR).tmp rev-parse HEAD)"
 	@rm -rf $(SRC_DIR)
 	@mv $(SRC_DIR).tmp $(SRC_DIR)
-	@touch $(MODEL_FILES)
+	@touch $(MODEL_FILES) $(MLPERF_CONF) $(UPSTREAM_CALIBRATION)
 else ifeq ($(MODEL_MISSING),1)
 $(MODEL_FILES):
 	@echo "error: MLCOMMONS_PATH=$(MLCOMMONS_PATH) holds no RNN-T model: looked for $(LAYOUTS:%=%/model_separable_rnnt.py); point it at a clone of github.com/mlcommons/inference" >&2
@@ -222,6 +346,14 @@ $(MODEL_FILES):
 else
 $(MODEL_FILES):
 	@echo "error: $@ is missing from MLCOMMONS_PATH=$(MLCOMMONS_PATH): the clone is incomplete" >&2
+	@exit 1
+endif
+ifneq ($(MLCOMMONS_PATH),)
+$(MLPERF_CONF):
+	@echo "error: MLCOMMONS_PATH=$(MLCOMMONS_PATH) has no mlperf.conf (looked for $(MLPERF_CONFS)): make mlperf reads LoadGen's rules from the clone" >&2
+	@exit 1
+$(UPSTREAM_CALIBRATION):
+	@echo "error: MLCOMMONS_PATH=$(MLCOMMONS_PATH) has no calibration/LibriSpeech/calibration_files.txt: give CALIBRATION_LIST=" >&2
 	@exit 1
 endif
 
@@ -241,61 +373,95 @@ $(WEIGHTS_FILE):
 	@exit 1
 endif
 
-# Step 4: migrated weights (joint_net -> joint.net) and the featurizer tensors beside them.
-$(MIGRATED) $(FEATURIZER) &: $(WEIGHTS_FILE) migrate.py $(CONFIG_DIR)/weights requirements-common.txt | $(ENV_STAMP) $(WEIGHTS_DIR)
+# Steps 4-5, one process as the guide's step-5 script is: load the checkpoint, migrate it (joint_net
+# -> joint.net; the migrated state dict and the featurizer tensors are kept), export three ONNX
+# files and the outputs of the start-of-sequence step. They depend on the pins they use (torch,
+# onnx), not on which environment ran them.
+$(MIGRATED) $(FEATURIZER) $(ONNX_FILES) &: $(WEIGHTS_FILE) $(MODEL_FILES) migrate.py export_rnnt_to_onnx.py \
+    $(PKG)/interface.py $(PKG)/upstream.py $(CONFIG_DIR)/weights $(CONFIG_DIR)/opset $(CONFIG_DIR)/source \
+    requirements-common.txt | $(ENV_STAMP) $(WEIGHTS_DIR) $(ONNX_DIR)
 	@echo "== migrate: $(WEIGHTS_FILE)"
+	@echo "== export: ONNX opset $(OPSET) from $(MODEL_DIR)"
 ifneq ($(WEIGHTS_SHA256),)
 	@actual=$$(sha256sum $(WEIGHTS_FILE) | cut -d' ' -f1); [[ "$$actual" == "$(WEIGHTS_SHA256)" ]] || { \
 	  echo "error: $(WEIGHTS_FILE) has sha256 $$actual, not WEIGHTS_SHA256=$(WEIGHTS_SHA256): delete the file to download it again, or fix WEIGHTS_SHA256" >&2; exit 1; }
 endif
-	$(PY) migrate.py $(WEIGHTS_FILE) --out $(MIGRATED) --featurizer-out $(FEATURIZER)$(if $(filter 1,$(TRUST_CHECKPOINT)), --trust-checkpoint)
+	$(PY) export_rnnt_to_onnx.py --checkpoint $(WEIGHTS_FILE)$(if $(filter 1,$(TRUST_CHECKPOINT)), --trust-checkpoint) \
+	  --migrated-out $(MIGRATED) --featurizer-out $(FEATURIZER) --model-dir $(MODEL_DIR) --output-dir $(ONNX_DIR) --opset $(OPSET)
 
-# Step 5: three ONNX files from one process, and the outputs of the start-of-sequence step.
-# Steps 4 and 5 depend on the pins they use (torch, onnx), not on which environment ran them.
-$(ONNX_FILES) &: $(MIGRATED) $(MODEL_FILES) export_rnnt_to_onnx.py $(PKG)/interface.py $(PKG)/upstream.py $(CONFIG_DIR)/opset $(CONFIG_DIR)/source requirements-common.txt | $(ENV_STAMP) $(ONNX_DIR)
-	@echo "== export: ONNX opset $(OPSET) from $(MODEL_DIR)"
-	$(PY) export_rnnt_to_onnx.py --model-dir $(MODEL_DIR) --weights $(MIGRATED) --output-dir $(ONNX_DIR) --opset $(OPSET)
-
-# Step 6: one converter call per network. The input shapes are the documented mo --input strings;
-# ovc spells them with commas. The converter writes into a temporary folder; the .bin is moved
-# before the .xml, which make takes as the sign of done.
+# Step 6: the documented input shapes, as mo's --input strings; ovc spells them with commas.
 INPUT_encoder    := input.1[$(TIME) $(BATCH) 240],1[$(BATCH)]
 INPUT_prediction := input.1[$(BATCH) 1],1[2 $(BATCH) 320],2[2 $(BATCH) 320]
 INPUT_joint      := 0[$(BATCH) 1 1024],1[$(BATCH) 1 320]
-TMP = $(IR_DIR)/.tmp-$(1)
+comma := ,
+commas = $(subst $() ,$(comma),$(1))
+IR_NETWORK_FILES := $(filter-out %.npz,$(IR_FILES))
+CONV_NETWORK_FILES := $(IR_NETWORK_FILES:$(IR_DIR)/%=$(CONV_DIR)/%)
+TMP = $(CONV_DIR)/.tmp-$(1)
 
 ifeq ($(CONVERTER),mo)
-# mo freezes the lengths itself: "1[B]->[SEQ_LEN ...]".
+# One plain mo call per network, as documented; mo freezes the lengths itself: "1[B]->[SEQ_LEN ...]".
+# Each writes into a temporary folder; the .bin is moved before the .xml, which make takes as the
+# sign of done.
 convert_command = $(CONVERT) --input_model $(ONNX_DIR)/rnnt_$(1).onnx \
   --input "$(INPUT_$(1))$(if $(and $(filter encoder,$(1)),$(LENGTHS)),->[$(LENGTHS)])" \
   --model_name rnnt_$(1) --compress_to_fp16=$(COMPRESS) --output_dir $(TMP)
-else
-# ovc cannot freeze an input: it converts the encoder with the lengths kept, into $(TMP)/ovc/, and
-# freeze_input.py replaces that input by a constant, as mo does, writing $(TMP)/rnnt_encoder.xml.
-FREEZE_encoder := $(if $(LENGTHS),1)
-convert_command = $(CONVERT) $(ONNX_DIR)/rnnt_$(1).onnx --input "$(subst $() ,$(comma),$(INPUT_$(1)))" \
-  --compress_to_fp16=$(COMPRESS) --output_model $(TMP)/$(if $(FREEZE_$(1)),ovc/)rnnt_$(1).xml
-freeze_command = $(PY) freeze_input.py $(TMP)/ovc/rnnt_$(1).xml $(TMP)/rnnt_$(1).xml --input 1 --value $(LENGTHS)
-endif
-comma := ,
 
 define ir_rule
-$(IR_DIR)/rnnt_$(1).xml $(IR_DIR)/rnnt_$(1).bin &: $(ONNX_DIR)/rnnt_$(1).onnx $(IR_DIR)/.settings $(ENV_STAMP) \
-    $(if $(FREEZE_$(1)),freeze_input.py)
-	@echo '== $(CONVERTER): $(1) -> $(IR_DIR) ($(PRECISION))'
+$(CONV_DIR)/rnnt_$(1).xml $(CONV_DIR)/rnnt_$(1).bin &: $(ONNX_DIR)/rnnt_$(1).onnx $(CONV_DIR)/.settings $(ENV_STAMP)
+	@echo '== mo: $(1) -> $(CONV_DIR) ($(subst INT8,FP32,$(PRECISION)))'
 	@echo '$(call convert_command,$(1))'
 	@rm -rf $(TMP)
 	@$(call convert_command,$(1)) > $(TMP).log 2>&1 || { \
-	  cat $(TMP).log >&2; echo "error: $(CONVERTER) failed on $(ONNX_DIR)/rnnt_$(1).onnx (its log is above)" >&2; exit 1; }
-ifneq ($(FREEZE_$(1)),)
-	@echo '$(call freeze_command,$(1))'
-	@$(call freeze_command,$(1))
-endif
-	@mv $(TMP)/rnnt_$(1).bin $(IR_DIR)/rnnt_$(1).bin
-	@mv $(TMP)/rnnt_$(1).xml $(IR_DIR)/rnnt_$(1).xml
+	  cat $(TMP).log >&2; echo "error: mo failed on $(ONNX_DIR)/rnnt_$(1).onnx (its log is above)" >&2; exit 1; }
+	@mv $(TMP)/rnnt_$(1).bin $(CONV_DIR)/rnnt_$(1).bin
+	@mv $(TMP)/rnnt_$(1).xml $(CONV_DIR)/rnnt_$(1).xml
 	@rm -rf $(TMP) $(TMP).log
 endef
 $(foreach n,$(NETWORKS),$(eval $(call ir_rule,$(n))))
+else
+# ovc's own engine, openvino.convert_model, called in-process for the three networks: one start-up
+# instead of three (on two cores, three converters side by side are slower than one after the
+# other). It cannot freeze an input either, so ovc_convert.py replaces the encoder's lengths by a
+# constant before saving, as mo does.
+OVC_CALL := $(PY) ovc_convert.py $(foreach n,$(NETWORKS),$(ONNX_DIR)/rnnt_$(n).onnx "$(call commas,$(INPUT_$(n)))") \
+  --compress_to_fp16=$(COMPRESS)$(if $(LENGTHS), --freeze rnnt_encoder:1=$(call commas,$(LENGTHS))) \
+  --output_dir $(call TMP,ovc)
+$(CONV_NETWORK_FILES) &: $(NETWORKS:%=$(ONNX_DIR)/rnnt_%.onnx) $(CONV_DIR)/.settings $(ENV_STAMP) ovc_convert.py freeze_input.py
+	@echo '== ovc: encoder, prediction, joint -> $(CONV_DIR) ($(subst INT8,FP32,$(PRECISION)))'
+	@echo '$(OVC_CALL)'
+	@rm -rf $(call TMP,ovc)
+	@$(OVC_CALL) > $(call TMP,ovc).log 2>&1 || { cat $(call TMP,ovc).log >&2; exit 1; }
+	@for ext in bin xml; do for n in $(NETWORKS); do mv $(call TMP,ovc)/rnnt_$$n.$$ext $(CONV_DIR)/; done; done
+	@rm -rf $(call TMP,ovc) $(call TMP,ovc).log
+endif
+
+ifeq ($(PRECISION),INT8)
+# Step 7: the FP32 set quantized with NNCF, in the environment of today's openvino (whatever the
+# converter), calibrated on real audio: MLPerf's calibration list from the clone by default.
+OVC_PY := $(OVC_VENV)/bin/python
+CAL = $(patsubst $(1)=%,%,$(filter $(1)=%,$(file <$(IR_DIR)/.calibration)))
+INT8_TMP := $(IR_DIR)/.tmp-int8
+QUANTIZE = $(OVC_PY) -m $(PKG).quantize --fp32-ir-dir $(CONV_DIR) --output-dir $(INT8_TMP) --featurizer $(FEATURIZER) \
+  $(if $(call CAL,dir),--calibration-dir $(call CAL,dir) )--calibration-list $(call CAL,list) --networks $(subst +, ,$(call CAL,networks)) \
+  $(if $(call CAL,validation),--validation $(call CAL,validation) --max-wer-drop $(call CAL,drop) --config $(MODEL_DIR)/configs/rnnt.toml)
+$(IR_NETWORK_FILES) &: $(IR_DIR)/.calibration $(CONV_NETWORK_FILES) $(FEATURIZER) $(IR_DIR)/.settings $(OVC_STAMP) \
+    $(PKG)/quantize.py $(if $(CALIBRATION_LIST),,$(UPSTREAM_CALIBRATION))
+	@echo '== quantize: $(CONV_DIR) -> $(IR_DIR) (INT8, NNCF; $(subst +, ,$(call CAL,networks)))'
+	@echo '$(QUANTIZE)'
+	@rm -rf $(INT8_TMP)
+	@$(QUANTIZE)
+	@for ext in bin xml; do for n in $(NETWORKS); do mv $(INT8_TMP)/rnnt_$$n.$$ext $(IR_DIR)/; done; done
+	@rm -rf $(INT8_TMP)
+
+$(CONV_DIR)/$(START_STEP): $(ONNX_DIR)/$(START_STEP) $(CONV_DIR)/.settings
+	@cp $< $@.tmp
+	@mv $@.tmp $@
+
+$(IR_DIR)/.calibration:
+	@echo "error: PRECISION=INT8 calibrates on real audio: give CALIBRATION_DIR= the folder holding LibriSpeech train-clean-100 (upstream's WAV conversion or the original FLAC), or CALIBRATION_LIST= a folder of audio files" >&2
+	@exit 1
+endif
 
 # The start-of-sequence step goes with the IR, so that the IR folder alone can decode.
 $(IR_DIR)/$(START_STEP): $(ONNX_DIR)/$(START_STEP) $(IR_DIR)/.settings
@@ -311,29 +477,91 @@ $(IR_DIR)/rnnt_ir.txt: $(IR_FILES) describe_ir.py $(PKG)/interface.py
 $(BUILD_DIR)/download $(WEIGHTS_DIR) $(ONNX_DIR):
 	@mkdir -p $@
 
+# Every target above is written under a temporary name and renamed when complete, so none is ever
+# half-written. make 4.3's .DELETE_ON_ERROR would delete, when a grouped recipe fails, the members
+# of the group that the recipe never touched (it only knows the time stamp of the one that
+# triggered it): a failed conversion would destroy the earlier good IR. Precious targets are
+# never deleted.
+.PRECIOUS: $(MODEL_FILES) $(WEIGHTS_FILE) $(MIGRATED) $(FEATURIZER) $(ONNX_FILES) $(IR_FILES) $(IR_DIR)/rnnt_ir.txt \
+  $(CONV_NETWORK_FILES)
+
 # ---- Using the IR ------------------------------------------------------------------------------
 # PyTorch (upstream code, migrated weights) against the ONNX and the IR of this configuration.
-verify: $(IR_DIR)/rnnt_ir.txt $(ONNX_FILES) $(MODEL_FILES) $(MIGRATED)
+verify: $(IR_READY) $(ONNX_FILES) $(MODEL_FILES) $(MIGRATED)
 	$(PY) -m $(PKG).verify --ir-dir $(IR_DIR) --onnx-dir $(ONNX_DIR) --model-dir $(MODEL_DIR) \
-	  --weights $(MIGRATED) --precision $(PRECISION) --seeds $(VERIFY_SEEDS)
+	  --weights $(MIGRATED) --seeds $(VERIFY_SEEDS)
 
 # PyTorch, ONNX Runtime and OpenVINO (f32 and the CPU's default) side by side; figures also in JSON.
-benchmark: $(IR_DIR)/rnnt_ir.txt $(ONNX_FILES) $(MODEL_FILES) $(MIGRATED)
+# An INT8 set is timed beside its FP32 set (at f32 and at the CPU's default).
+benchmark: $(IR_READY) $(ONNX_FILES) $(MODEL_FILES) $(MIGRATED) $(if $(filter INT8,$(PRECISION)),$(CONV_NETWORK_FILES) $(CONV_DIR)/$(START_STEP))
 	@mkdir -p $(BUILD_DIR)/benchmark
-	$(PY) -m $(PKG).benchmark --ir-dir $(IR_DIR) --onnx-dir $(ONNX_DIR) --model-dir $(MODEL_DIR) \
+	$(PY) -m $(PKG).benchmark --ir-dir $(IR_DIR)$(if $(filter INT8,$(PRECISION)), --fp32-ir-dir $(CONV_DIR)) --onnx-dir $(ONNX_DIR) --model-dir $(MODEL_DIR) \
 	  --weights $(MIGRATED) --threads $(BENCH_THREADS) --runs $(BENCH_RUNS)$(if $(filter 1,$(BENCH_QUICK)), --quick) \
 	  --json $(BUILD_DIR)/benchmark/$(notdir $(IR_DIR))-$$(date +%Y%m%d-%H%M%S).json
 
 # Speech to text with the IR: upstream's featurizer in numpy, greedy decoding with the three IR.
 ASR_ARGS = --ir-dir $(IR_DIR) --featurizer $(FEATURIZER) --config $(MODEL_DIR)/configs/rnnt.toml \
   --precision $(INFER_PRECISION)
-transcribe: $(IR_DIR)/rnnt_ir.txt $(FEATURIZER) $(MODEL_FILES)
+transcribe: $(IR_READY) $(FEATURIZER) $(MODEL_FILES)
 	@$(PY) -m $(PKG).transcribe $(ASR_ARGS) $(AUDIO)
 
-wer: $(IR_DIR)/rnnt_ir.txt $(FEATURIZER) $(MODEL_FILES)
+wer: $(IR_READY) $(FEATURIZER) $(MODEL_FILES)
 	@mkdir -p $(BUILD_DIR)/wer
 	$(PY) -m $(PKG).wer $(ASR_ARGS) $(DATASET) \
 	  --json $(BUILD_DIR)/wer/$(notdir $(abspath $(DATASET)))-$(notdir $(IR_DIR))-$(INFER_PRECISION).json
+
+# ---- MLPerf ------------------------------------------------------------------------------------
+# LoadGen runs the IR of this configuration (SCENARIO, MODE); the logs of each run go to a folder
+# of their own, renamed from .tmp only when the run is complete.
+MLPERF_RUN := $(BUILD_DIR)/mlperf/$(notdir $(IR_DIR))-$(INFER_PRECISION)/$(SCENARIO)-$(MODE)
+mlperf: $(IR_READY) $(FEATURIZER) $(MODEL_FILES) $(MLPERF_CONF) $(MANIFEST) $(USER_CONF)
+	@mkdir -p $(dir $(MLPERF_RUN))
+	$(PY) -m $(PKG).mlperf.run --scenario $(SCENARIO) --mode $(MODE) --manifest $(MANIFEST) \
+	  --dataset-dir $(DATASET_DIR) --mlperf-conf $(MLPERF_CONF) --user-conf $(USER_CONF) $(ASR_ARGS) \
+	  --log-dir $(MLPERF_RUN)
+
+# Upstream's PyTorch reference SUT against this harness, Offline samples/s side by side
+# (rnnt_ov/mlperf/compare.py). The reference runs from the clone, in an environment of its own.
+REFERENCE_VENV  ?= .venv-reference
+COMPARE_SAMPLES ?= 60
+COMPARE_ROUNDS  ?= 3
+$(REFERENCE_VENV)/.rnnt-requirements: requirements-reference.txt
+	@echo "== environment: $(REFERENCE_VENV) from requirements-reference.txt (upstream's reference SUT)"
+	[[ -x $(REFERENCE_VENV)/bin/python ]] || { $(PYTHON) -m venv $(REFERENCE_VENV) && touch $(REFERENCE_VENV)/.created-by-rnnt-ir; }
+	$(if $(TORCH_INDEX),@$(call torch_from_index,$(REFERENCE_VENV)))
+	$(REFERENCE_VENV)/bin/python -m pip install --disable-pip-version-check -q -r requirements-reference.txt
+	$(REFERENCE_VENV)/bin/python -m pip install --disable-pip-version-check -q --no-deps "setuptools<70"
+	@touch $@
+
+mlperf-compare: $(IR_READY) $(FEATURIZER) $(MODEL_FILES) $(MLPERF_CONF) $(MANIFEST) $(WEIGHTS_FILE) $(REFERENCE_VENV)/.rnnt-requirements
+	@mkdir -p $(BUILD_DIR)/mlperf/compare
+	$(PY) -m $(PKG).mlperf.compare --reference-python $(REFERENCE_VENV)/bin/python --rnnt-dir $(MODEL_DIR)/.. \
+	  --checkpoint $(WEIGHTS_FILE) --manifest $(MANIFEST) --dataset-dir $(DATASET_DIR) --mlperf-conf $(MLPERF_CONF) \
+	  --ir-dir $(IR_DIR) --featurizer $(FEATURIZER) --config $(MODEL_DIR)/configs/rnnt.toml \
+	  --samples $(COMPARE_SAMPLES) --rounds $(COMPARE_ROUNDS) \
+	  --json $(BUILD_DIR)/mlperf/compare/$(notdir $(IR_DIR))-$$(date +%Y%m%d-%H%M%S).json
+
+# A manifest in upstream's format for LibriSpeech as distributed (FLAC beside *.trans.txt), made
+# again when the folder's transcripts change or another folder of the same name is given.
+ifneq ($(DATASET),)
+DATASET_SETTING := $(abspath $(DATASET))
+ifneq ($(filter mlperf mlperf-manifest mlperf-compare,$(MAKECMDGOALS)),)
+  $(eval $(call remember,$(CONFIG_DIR)/dataset-$(notdir $(abspath $(DATASET))),DATASET_SETTING))
+endif
+$(BUILD_DIR)/mlperf/manifests/$(notdir $(abspath $(DATASET))).json: $(CONFIG_DIR)/dataset-$(notdir $(abspath $(DATASET))) \
+    $(shell find $(DATASET) -name '*.trans.txt' 2>/dev/null) $(PKG)/mlperf/manifest.py $(PKG)/mlperf/text.py | $(ENV_STAMP)
+	@mkdir -p $(@D)
+	$(PY) -m $(PKG).mlperf.manifest $(DATASET) --relative-to $(DATASET_DIR) --out $@
+endif
+mlperf-manifest: $(MANIFEST)
+
+# The recipe against the documented guide's steps 5-6 by hand, side by side, from this build's clone
+# and checkpoint (needs both environments); figures in JSON and PNG.
+recipe-timing: $(MO_STAMP) $(OVC_STAMP) $(MODEL_FILES) $(WEIGHTS_FILE)
+	@mkdir -p $(BUILD_DIR)/recipe-timing
+	$(VENV)/bin/python -m $(PKG).recipe_timing --mlcommons-path $(SRC_DIR) --model-dir $(MODEL_DIR) \
+	  --weights $(WEIGHTS_FILE) --venv $(VENV) --ovc-venv $(OVC_VENV) --rounds $(TIMING_ROUNDS) \
+	  --json $(BUILD_DIR)/recipe-timing/$$(date +%Y%m%d-%H%M%S).json
 
 # The whole recipe offline, on the test suite's stand-in upstream and a random-weight checkpoint,
 # in a build folder of its own. It runs this Makefile again with the demo's sources: the one
@@ -356,12 +584,12 @@ test check: $(MO_STAMP) $(OVC_STAMP)
 	RNNT_OVC_VENV=$(abspath $(OVC_VENV)) $(VENV)/bin/python -m pytest -q tests
 
 clean:
-	rm -rf $(WEIGHTS_DIR) $(ONNX_DIR) $(BUILD_DIR)/ir $(CONFIG_DIR) $(IR_DIR)
+	rm -rf $(WEIGHTS_DIR) $(ONNX_DIR) $(BUILD_DIR)/ir $(CONFIG_DIR)$(if $(FOREIGN_IR),, $(IR_DIR))
 
 # The venv goes only if this Makefile created it, never an environment the user pointed VENV at.
 distclean: clean
 	rm -rf $(BUILD_DIR)
-	for env in $(VENV) $(OVC_VENV); do if [[ -e $$env/.created-by-rnnt-ir ]]; then rm -rf $$env; fi; done
+	for env in $(VENV) $(OVC_VENV) $(REFERENCE_VENV); do if [[ -e $$env/.created-by-rnnt-ir ]]; then rm -rf $$env; fi; done
 
 help:
 	@echo 'Targets:'
@@ -372,12 +600,16 @@ help:
 	@echo '  venv          the Python environment of CONVERTER: VENV (mo) or OVC_VENV (ovc)'
 	@echo '  verify        compare IR and ONNX with the PyTorch model: per network, and a greedy decode'
 	@echo '  benchmark     time PyTorch, ONNX Runtime and the IR; JSON in $(BUILD_DIR)/benchmark/'
+	@echo '  recipe-timing time make ir (both routes) against the guide'"'"'s steps 5-6 by hand; JSON and PNG'
 	@echo '  demo          the whole recipe offline on random weights, then verify and a quick benchmark'
 	@echo '  transcribe    AUDIO=file.flac: print its transcript (16 kHz mono WAV or FLAC)'
 	@echo '  wer           DATASET=LibriSpeech/dev-clean: word error rate over a LibriSpeech-layout folder'
+	@echo '  mlperf        MANIFEST=dev-clean-wav.json (or DATASET=LibriSpeech/dev-clean): MLPerf LoadGen, SCENARIO, MODE'
+	@echo '  mlperf-manifest  DATASET=LibriSpeech/dev-clean: a manifest in upstream'"'"'s format for it'
+	@echo '  mlperf-compare   Offline samples/s against upstream'"'"'s PyTorch reference SUT (own venv); JSON and PNG'
 	@echo '  test          the offline test suite (builds both environments)'
 	@echo '  clean         remove migrated weights, ONNX and IR (keeps clone, download, venv)'
 	@echo '  distclean     also remove the clone, the download and the venvs this Makefile made'
 	@echo 'Variables (current value):'
-	@$(foreach v,CONVERTER PYTHON VENV OVC_VENV BUILD_DIR MLCOMMONS_URL MLCOMMONS_REV MLCOMMONS_PATH WEIGHTS_URL WEIGHTS \
-	  WEIGHTS_SHA256 TRUST_CHECKPOINT OPSET SEQ_LEN BATCH PRECISION IR_DIR VERIFY_SEEDS BENCH_THREADS BENCH_RUNS BENCH_QUICK AUDIO DATASET INFER_PRECISION,printf '  %-16s %s\n' '$(v)' '$($(v))';)
+	@$(foreach v,CONVERTER PYTHON TORCH_INDEX VENV OVC_VENV BUILD_DIR MLCOMMONS_URL MLCOMMONS_REV MLCOMMONS_PATH WEIGHTS_URL WEIGHTS \
+	  WEIGHTS_SHA256 TRUST_CHECKPOINT OPSET SEQ_LEN BATCH PRECISION IR_DIR VERIFY_SEEDS BENCH_THREADS BENCH_RUNS BENCH_QUICK TIMING_ROUNDS AUDIO DATASET INFER_PRECISION SCENARIO MODE MANIFEST DATASET_DIR USER_CONF,printf '  %-16s %s\n' '$(v)' '$($(v))';)

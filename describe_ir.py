@@ -21,7 +21,9 @@ def converted_by(model):
     runtime = model.get_rt_info(["Runtime_version"]).astype(str)
     tool = "mo" if model.has_rt_info(["MO_version"]) else "ovc"
     frozen = model.get_rt_info(["freeze_input"]).astype(str) if model.has_rt_info(["freeze_input"]) else None
-    return f"{tool} {runtime.split('-')[0]}" + (f", then freeze_input.py {frozen}" if frozen else "")
+    quantized = model.get_rt_info(["quantized_int8"]).astype(str) if model.has_rt_info(["quantized_int8"]) else None
+    return (f"{tool} {runtime.split('-')[0]}" + (f", then freeze_input.py {frozen}" if frozen else "")
+            + (f", then quantized to INT8 with {quantized}" if quantized else ""))
 
 
 def main():

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Step 4: turn the upstream RNN-T checkpoint into a plain state dict the r1.0 model loads.
 
+`make ir` runs this inside the export (export_rnnt_to_onnx.py --checkpoint), as the guide's own
+step-5 script migrates the checkpoint it exports; on its own it writes the same two files.
+
 The checkpoint (Zenodo 3662521) is a dict whose "state_dict" names the joint network `joint_net.*`
 where the model wants `joint.net.*`, and also carries two featurizer tensors the model does not
 take. This script renames the joint, moves the featurizer tensors to a file of their own (running
@@ -68,9 +71,14 @@ def load_checkpoint(path, trust):
             refused = torch.serialization.get_unsafe_globals_in_checkpoint(path)
         except ValueError:   # legacy (pre-zip) files: torch names the first refused global
             refused = re.findall(r"GLOBAL ([\w.]+)", str(err))
-        what = ", ".join(refused) or "unknown globals"
+        if not refused:   # not a refusal: the pickle itself is broken (not a checkpoint, or cut short)
+            reason = re.search(r"Unpickler error:\s*(.+?)\s*(?:\n\n|$)", str(err), re.S)
+            raise MigrationError(
+                f"{path} is not a readable PyTorch checkpoint "
+                f"({reason.group(1) if reason else str(err).splitlines()[0]}); "
+                "it may be truncated: delete it and download again") from None
         raise MigrationError(
-            f"{path} needs Python objects that weights_only=True refuses ({what}); "
+            f"{path} needs Python objects that weights_only=True refuses ({', '.join(refused)}); "
             "it may run code when loaded. If you trust its origin, rerun with TRUST_CHECKPOINT=1"
         ) from None
     except (RuntimeError, EOFError, OSError, ValueError) as err:
@@ -108,17 +116,21 @@ def check_shapes(tensors, expected):
     return problems
 
 
-def save_atomically(obj, path):
-    tmp = f"{path}.tmp"
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+def save_temporaries(model_state, featurizer, out, featurizer_out):
+    """Write the state dict and the featurizer tensors (.npz with the keys' last parts, fb and
+    window: numpy reads it at run time, without torch) under temporary names. Returns
+    {final path: temporary path}, for the caller to rename once all it writes is done."""
+    tmp_featurizer = f"{featurizer_out}.tmp.npz"
+    np.savez(tmp_featurizer, **{key.rsplit(".", 1)[1]: value.numpy() for key, value in featurizer.items()})
+    tmp_state = f"{out}.tmp"
+    torch.save(model_state, tmp_state)
+    return {featurizer_out: tmp_featurizer, out: tmp_state}
 
 
-def save_featurizer(featurizer, path):
-    """As .npz with the keys' last parts (fb, window): numpy reads it at run time, without torch."""
-    tmp = f"{path}.tmp.npz"
-    np.savez(tmp, **{key.rsplit(".", 1)[1]: value.numpy() for key, value in featurizer.items()})
-    os.replace(tmp, path)
+def summary(model_state, out, featurizer_out):
+    values = sum(t.numel() for t in model_state.values())
+    return (f"migrated {len(model_state)} tensors ({values:,} values) to {out}; "
+            f"featurizer tensors to {featurizer_out}")
 
 
 def main():
@@ -134,11 +146,9 @@ def main():
         model_state, featurizer = migrate(load_checkpoint(args.checkpoint, args.trust_checkpoint))
     except MigrationError as err:
         sys.exit(f"error: {err}")
-    save_featurizer(featurizer, args.featurizer_out)
-    save_atomically(model_state, args.out)
-    values = sum(t.numel() for t in model_state.values())
-    print(f"migrated {len(model_state)} tensors ({values:,} values) to {args.out}; "
-          f"featurizer tensors to {args.featurizer_out}")
+    for path, tmp in save_temporaries(model_state, featurizer, args.out, args.featurizer_out).items():
+        os.replace(tmp, path)
+    print(summary(model_state, args.out, args.featurizer_out))
 
 
 if __name__ == "__main__":

@@ -10,5 +10,6 @@ Run each command from the project root as `python -m rnnt_ov.<module> --help`:
     wer          word error rate over a LibriSpeech-layout folder
     verify       the IR and the ONNX against upstream's PyTorch model
     benchmark    PyTorch, ONNX Runtime and OpenVINO side by side
+    recipe_timing  make ir (both routes) against the guide's steps 5-6 by hand
     upstream     upstream's PyTorch model, from a checkout and migrated weights
 """

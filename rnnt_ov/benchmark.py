@@ -21,11 +21,14 @@ import time
 
 import numpy as np
 
-from . import greedy
-from .runtimes import (OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime, add_model_arguments,
-                       callables, encoder_input_shape)
+from . import greedy, greedy_batched
+from .interface import InterfaceError
+from .runtimes import (BatchedOpenVINO, OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime, add_model_arguments,
+                       callables, encoder_input_shape, load_start)
 
 RUNTIMES = ("pytorch", "onnxruntime", "openvino-f32", "openvino-default")
+INT8 = "openvino-int8"      # an INT8 set, at the CPU's default precision, beside its FP32 set
+BATCHES = (1, 2, 4, 8, 16)   # batch sizes of the batched decode (make mlperf's Offline and Server)
 SECONDS_PER_FRAME = 0.03   # 10 ms hop, 3 frames spliced into one encoder input frame
 
 
@@ -57,6 +60,11 @@ def feeds(seq_len, batch, rng):
     }
 
 
+def ir_dir_of(name, args):
+    """The IR set a runtime runs: an INT8 set's FP32 sibling for the f32 and default columns."""
+    return args.ir_dir if name == INT8 or not args.fp32_ir_dir else args.fp32_ir_dir
+
+
 def make_runtime(name, args, batch):
     """The runtime `name` with all three networks at `batch`."""
     if name == "pytorch":
@@ -65,8 +73,13 @@ def make_runtime(name, args, batch):
     if name == "onnxruntime":
         return OnnxRuntimeRuntime(args.onnx_dir, threads=args.threads)
     precision = "f32" if name == "openvino-f32" else None
-    return OpenVINORuntime(args.ir_dir, precision=precision, threads=args.threads, batch=batch,
-                           encoder_batch=batch)
+    start = None
+    folder = ir_dir_of(name, args)
+    if not load_start(folder):   # an IR made elsewhere: PyTorch computes the start step
+        from .upstream import load_model
+        start = TorchRuntime(load_model(args.model_dir, args.weights)).start()
+    return OpenVINORuntime(folder, precision=precision, threads=args.threads, batch=batch,
+                           encoder_batch=batch, start=start)
 
 
 def measure(name, args):
@@ -99,8 +112,34 @@ def measure(name, args):
     decode.update(tokens=len(labels[0]), steps=len(steps), loop_ms=loop["median_ms"],
                   real_time_factor=decode["median_ms"] / 1e3 / (args.seq_len * SECONDS_PER_FRAME))
     result["decode"] = decode
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # batch 1 only
+    if name.startswith("openvino"):
+        result["batched"] = measure_batched(name, args, rng)
     return result
+
+
+def measure_batched(name, args, rng):
+    """Utterances per second of the encoder and the batched greedy decoder (as `make mlperf`
+    runs them) at each batch size: B utterances of --seq-len frames, encoded and decoded together."""
+    folder = ir_dir_of(name, args)
+    start = None if load_start(folder) else make_runtime("pytorch", args, 1).start()
+    runtime = BatchedOpenVINO(folder, precision="f32" if name == "openvino-f32" else None,
+                              threads=args.threads, start=start)
+    figures = {}
+    for batch in (1, 4) if args.quick else BATCHES:
+        features = rng.standard_normal((args.seq_len, batch, 240), dtype=np.float32)
+        lengths = np.full(batch, args.seq_len, np.int64)
+        encoded, encoded_lengths = runtime.encode(features, lengths)
+
+        def decode():
+            return greedy_batched.decode_batch(encoded, encoded_lengths, runtime.predict, runtime.join,
+                                               runtime.start())
+        whole = summary(timed(lambda: (runtime.encode(features, lengths), decode()),
+                              1, 1 if args.quick else args.decode_runs))
+        loop = summary(timed(decode, 0, 1 if args.quick else args.decode_runs))
+        figures[batch] = {"median_ms": whole["median_ms"], "utterances_per_s": batch / whole["median_ms"] * 1e3,
+                          "loop_ms": loop["median_ms"], "loop_utterances_per_s": batch / loop["median_ms"] * 1e3}
+    return figures
 
 
 def benchmark_app(xml, args):
@@ -153,10 +192,19 @@ def print_table(results, apps, args):
     for label, cell in rows:
         print(f"  {label:<26}" + "".join(f"{cell(results[r]['decode']):>24}" for r in results))
     print(f"  {'peak memory':<26}" + "".join(f"{results[r]['peak_rss_mb']:>21.0f} MB" for r in results))
+    batched = {r: results[r]["batched"] for r in results if "batched" in results[r]}
+    if batched:
+        sizes = list(next(iter(batched.values())))
+        print(f"\nbatched greedy decode (as make mlperf runs it): {args.seq_len}-frame utterances encoded "
+              "and decoded together; utterances/s (the decode loop alone)")
+        print(f"{'':<28}" + "".join(f"{'batch ' + str(b):>18}" for b in sizes))
+        for r, figures in batched.items():
+            print(f"  {r + ' (' + results[r]['precision'] + ')':<26}" + "".join(
+                f"{figures[b]['utterances_per_s']:>8.2f} ({figures[b]['loop_utterances_per_s']:5.1f})" for b in sizes))
     if apps:
-        print("\nbenchmark_app (f32, one stream), beside the OpenVINO f32 column")
+        print(f"\nbenchmark_app on {args.ir_dir} (f32, one stream), beside the {INT8 if INT8 in results else 'openvino-f32'} column")
         for network, app in apps.items():
-            ours = results["openvino-f32"]["throughput" if args.batch > 1 else "latency"][network]["median_ms"]
+            ours = results[INT8 if INT8 in results else "openvino-f32"]["throughput" if args.batch > 1 else "latency"][network]["median_ms"]
             if "error" in app:
                 print(f"  {network:<26}{app['error']}")
             else:
@@ -174,10 +222,14 @@ def main():
     parser.add_argument("--seq-len", type=int, default=157,
                         help="frames per utterance when the encoder IR has a dynamic time axis (default: %(default)s)")
     parser.add_argument("--json", help="write the figures here")
-    parser.add_argument("--only", choices=RUNTIMES, help=argparse.SUPPRESS)   # child process
+    parser.add_argument("--fp32-ir-dir", help="for an INT8 set: its FP32 set, run at f32 and the CPU default beside it")
+    parser.add_argument("--only", choices=RUNTIMES + (INT8,), help=argparse.SUPPRESS)   # child process
     args = parser.parse_args()
 
-    seq_len, args.batch, _ = encoder_input_shape(args.ir_dir)
+    try:
+        seq_len, args.batch, _ = encoder_input_shape(args.ir_dir)
+    except InterfaceError as err:
+        sys.exit(f"error: {err}")
     args.dynamic = seq_len is None
     args.seq_len = args.seq_len if args.dynamic else seq_len
     if args.only:
@@ -185,7 +237,7 @@ def main():
         return
 
     results = {}
-    for name in RUNTIMES:
+    for name in RUNTIMES + ((INT8,) if args.fp32_ir_dir else ()):
         print(f"benchmark: {name} ...", file=sys.stderr, flush=True)
         child = subprocess.run([sys.executable, "-m", __spec__.name, *sys.argv[1:], "--only", name],
                                capture_output=True, text=True)
@@ -205,7 +257,26 @@ def main():
         with open(tmp, "w") as out:
             json.dump(report, out, indent=2)
         os.replace(tmp, args.json)
-        print(f"\nwrote {args.json}")
+        charts(results, args)
+        print(f"\nwrote {args.json} and its charts (-runtimes.png, -batched.png)")
+
+
+def charts(results, args):
+    """PNGs beside the JSON: the runtimes side by side, and the batched decode per batch size."""
+    from .charts import bars, lines
+    stem = os.path.splitext(args.json)[0]
+    label = {r: f"{r} ({results[r]['precision']})" for r in results}
+    decode = {label[r]: results[r]["decode"]["median_ms"] for r in results}
+    ref = results["pytorch"]["decode"]["median_ms"]
+    bars(f"{stem}-runtimes.png", decode,
+         f"greedy decode of one {args.seq_len}-frame utterance, batch 1, ms (median)",
+         lambda name, value: f" {value:.0f} ms  (x{ref / value:.1f} PyTorch)")
+    batched = {label[r]: results[r]["batched"] for r in results if "batched" in results[r]}
+    sizes = [int(b) for b in next(iter(batched.values()))]
+    lines(f"{stem}-batched.png", sizes,
+          {name: [figures[b]["utterances_per_s"] for b in figures] for name, figures in batched.items()},
+          "batch size", "utterances per second",
+          f"encoder + batched greedy decode, {args.seq_len}-frame utterances, {args.threads} threads")
 
 
 if __name__ == "__main__":

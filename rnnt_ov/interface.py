@@ -128,3 +128,80 @@ def describe():
 
 if __name__ == "__main__":
     print(describe())
+
+
+class InterfaceError(Exception):
+    """An IR that does not fit the RNN-T interface; the message lists what was expected and found."""
+
+
+# Element types that stand in for one another: an IR made elsewhere may carry i32 labels or
+# lengths where the export has i64.
+KINDS = {"f32": "float", "f16": "float", "bf16": "float", "i64": "int", "i32": "int"}
+
+
+def _fits(port, shape, element_type, batch):
+    """Whether a found port (shape with -1 for dynamic dimensions) can be the documented `port`;
+    `batch` holds the batch size seen so far, so that every "B" of a network agrees."""
+    if KINDS.get(element_type) != KINDS[port.element_type]:
+        return False
+    if port.shape == ("B",) and shape == []:
+        return True      # the guide's `mo --input "...,1->157"` freezes the lengths to a scalar
+    if len(shape) != len(port.shape):
+        return False
+    for documented, found in zip(port.shape, shape):
+        if isinstance(documented, int):
+            if found not in (documented, -1):
+                return False
+        elif documented == "B" and found != -1:
+            if batch.setdefault("B", found) != found:
+                return False
+    return True
+
+
+def _describe(ports):
+    return ", ".join(f"{name} [{','.join('?' if d == -1 else str(d) for d in shape)}] {element_type}"
+                     for name, shape, element_type in ports) or "none"
+
+
+def _expected(ports, optional=()):
+    return ", ".join(f"{p.name} [{','.join(map(str, p.shape))}] {p.element_type}"
+                     + (" (or frozen)" if p.name in optional else "") for p in ports)
+
+
+def match(network, inputs, outputs, file_name=None):
+    """Map an IR's ports onto the documented ones.
+
+    inputs, outputs: [(name, shape, element type)] in the IR's order, a shape's dynamic
+    dimensions as -1. Ports that carry the documented names are taken by name; otherwise, as in
+    an IR converted by hand with the guide (whose outputs are named by number), by position,
+    provided every shape and element type fits. Returns ({documented name: index} for the inputs,
+    the same for the outputs, and the names that were matched by position as {found: documented},
+    empty when every name was documented). The encoder's lengths input may be missing (frozen).
+    Raises InterfaceError listing what was expected and found.
+    """
+    spec = NETWORKS[network]
+    optional = ("1",) if network == "encoder" else ()
+    batch = {}
+    mapped, renamed = [], {}
+    for kind, documented, found in (("inputs", spec.inputs, inputs), ("outputs", spec.outputs, outputs)):
+        wanted = [p for p in documented if kind == "outputs" or p.name not in optional
+                  or len(found) == len(documented)]
+        by_name = {name: i for i, (name, _, _) in enumerate(found)}
+        trial = dict(batch)
+        if set(by_name) == {p.name for p in wanted} and all(
+                _fits(p, found[by_name[p.name]][1], found[by_name[p.name]][2], trial) for p in wanted):
+            mapped.append({p.name: by_name[p.name] for p in wanted})
+            batch.update(trial)
+            continue
+        trial = dict(batch)
+        if len(found) == len(wanted) and all(_fits(p, shape, element_type, trial)
+                                             for p, (_, shape, element_type) in zip(wanted, found)):
+            mapped.append({p.name: i for i, p in enumerate(wanted)})
+            renamed.update({name: p.name for p, (name, _, _) in zip(wanted, found) if name != p.name})
+            batch.update(trial)
+            continue
+        where = file_name or f"{spec.file_stem}.xml"
+        raise InterfaceError(
+            f"{where} does not fit the RNN-T {network} network: expected {kind} "
+            f"{_expected(documented if kind == 'outputs' else spec.inputs, optional)}; found {_describe(found)}")
+    return mapped[0], mapped[1], renamed

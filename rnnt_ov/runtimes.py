@@ -10,7 +10,7 @@ import os
 import numpy as np
 import openvino as ov
 
-from .interface import NAMES as NETWORKS, NETWORKS as SPEC, START_STEP
+from .interface import NAMES as NETWORKS, NETWORKS as SPEC, START_STEP, InterfaceError, match
 
 
 class TorchRuntime:
@@ -41,16 +41,79 @@ class TorchRuntime:
         return {"prediction_out": g.numpy(), "new_hidden_h": h.numpy(), "new_hidden_c": c.numpy()}
 
 
+def _ports(ports, documented):
+    """(name, shape with -1 for dynamic dimensions, element type) of each port, named by its
+    documented name where it carries one."""
+    found = []
+    for port in ports:
+        names = port.get_names()
+        name = next((n for n in sorted(names) if n in documented), next(iter(sorted(names)), "?"))
+        shape = [d.get_length() if d.is_static else -1 for d in port.get_partial_shape()]
+        found.append((name, shape, port.get_element_type().get_type_name()))
+    return found
+
+
+def read_network(core, folder, network, suffix=".xml"):
+    """One network of a folder, its ports named as documented (interface.py). An IR made elsewhere,
+    such as one converted by hand with the guide (outputs named by number), has its ports matched
+    by position and shape and renamed in memory. Returns (model, {found name: documented name})."""
+    path = os.path.join(folder, f"rnnt_{network}{suffix}")
+    if not os.path.isfile(path):
+        found = sorted(f for f in os.listdir(folder) if f.endswith(suffix)) if os.path.isdir(folder) else []
+        expected = ", ".join(f"rnnt_{n}{suffix}" for n in NETWORKS)
+        raise InterfaceError(f"{folder} has no rnnt_{network}{suffix}: expected {expected} "
+                             f"(found: {', '.join(found) or 'no such file' if os.path.isdir(folder) else 'no such folder'})")
+    model = core.read_model(path)
+    spec = SPEC[network]
+    inputs, outputs, renamed = match(network, _ports(model.inputs, {p.name for p in spec.inputs}),
+                                     _ports(model.outputs, {p.name for p in spec.outputs}),
+                                     os.path.basename(path))
+    for ports, mapping in ((model.inputs, inputs), (model.outputs, outputs)):
+        for name, index in mapping.items():
+            if name not in ports[index].get_names():
+                ports[index].get_tensor().set_names({name})
+    return model, renamed
+
+
+def renamed_note(folder, renamed):
+    """One line saying which ports of an IR made elsewhere were matched by position and shape."""
+    pairs = "; ".join(f"rnnt_{network}: " + ", ".join(f"{a} -> {b}" for a, b in names.items())
+                      for network, names in renamed.items() if names)
+    return f"note: {folder} does not use the documented names; matched by position and shape: {pairs}" if pairs else None
+
+
 def encoder_input_shape(ir_dir):
     """(SEQ_LEN, BATCH, 240) of an IR set, read from its encoder; SEQ_LEN is None when the time
     axis is dynamic (SEQ_LEN=dynamic)."""
-    shape = ov.Core().read_model(os.path.join(ir_dir, "rnnt_encoder.xml")).input("input.1").get_partial_shape()
+    model, _ = read_network(ov.Core(), ir_dir, "encoder")
+    shape = model.input("input.1").get_partial_shape()
     return tuple(None if dim.is_dynamic else dim.get_length() for dim in shape)
 
 
+def weight_precision(folder):
+    """How an IR set's encoder computes: INT8 (quantized: FakeQuantize operations), else how it
+    stores its weights, FP16 (compressed) or FP32."""
+    model, _ = read_network(ov.Core(), folder, "encoder")
+    ops = model.get_ops()
+    if any(op.get_type_name() == "FakeQuantize" for op in ops):
+        return "INT8"
+    types = {op.get_output_element_type(0).get_type_name() for op in ops if op.get_type_name() == "Constant"}
+    return "FP16" if "f16" in types else "FP32"
+
+
 def load_start(folder):
-    with np.load(os.path.join(folder, START_STEP)) as start:
+    """r1.0's start-of-sequence step that the export wrote beside the networks; None if missing."""
+    path = os.path.join(folder, START_STEP)
+    if not os.path.isfile(path):
+        return None
+    with np.load(path) as start:
         return {k: start[k] for k in start.files}
+
+
+def missing_start(folder):
+    return (f"{folder} has no {START_STEP}, r1.0's start-of-sequence step, which `make ir` writes "
+            "beside the IR: without PyTorch it cannot be computed. `make verify IR_DIR=...` computes "
+            f"it from PyTorch; if the IR came from the same checkpoint, copy build/onnx/{START_STEP} there")
 
 
 class OpenVINORuntime:
@@ -62,16 +125,16 @@ class OpenVINORuntime:
     """
 
     def __init__(self, folder, suffix=".xml", precision="f32", threads=None, batch=None,
-                 encoder_batch=None, dynamic_time=False):
+                 encoder_batch=None, dynamic_time=False, start=None):
         self.core = ov.Core()
         config = {"PERFORMANCE_HINT": "LATENCY"}
         if precision:
             config["INFERENCE_PRECISION_HINT"] = precision
         if threads:
             config["INFERENCE_NUM_THREADS"] = threads
-        self.requests = {}
+        self.requests, self.renamed = {}, {}
         for network in NETWORKS:
-            model = self.core.read_model(os.path.join(folder, f"rnnt_{network}{suffix}"))
+            model, self.renamed[network] = read_network(self.core, folder, network, suffix)
             wanted = encoder_batch if network == "encoder" else batch
             if wanted:
                 set_batch(model, network, wanted)
@@ -83,7 +146,8 @@ class OpenVINORuntime:
             self.requests[network] = self._bind(compiled)
         # What the CPU plugin chose: f32 when asked, else its default (bf16 on bf16-capable CPUs).
         self.precision = compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name()
-        self._start = load_start(folder)
+        self.folder = folder
+        self._start = start or load_start(folder)
 
     @staticmethod
     def _bind(compiled):
@@ -112,11 +176,23 @@ class OpenVINORuntime:
         return {name: request.get_output_tensor(i).data.copy() for i, name in enumerate(outputs)}
 
     def start(self):
+        if self._start is None:
+            raise InterfaceError(missing_start(self.folder))
         return self._start
+
+    def note(self):
+        """One line if the IR's ports were matched by position and shape, else None."""
+        return renamed_note(self.folder, self.renamed)
 
     @staticmethod
     def cpu_name():
         return ov.Core().get_property("CPU", "FULL_DEVICE_NAME")
+
+    @staticmethod
+    def cpu_default_precision():
+        """The inference precision the CPU plugin picks when not told: bf16 on CPUs with
+        avx512_bf16 or AMX, f32 elsewhere."""
+        return ov.Core().get_property("CPU", "INFERENCE_PRECISION_HINT").get_type_name()
 
 
 def set_batch(model, network, batch):
@@ -128,6 +204,123 @@ def set_batch(model, network, batch):
         shape[SPEC[network].input(port.get_any_name()).batch_axis] = batch
         shapes[port.get_any_name()] = shape
     model.reshape(shapes)
+
+
+try:                                   # openvino 2025 and later
+    import openvino.opset13 as ops
+except ImportError:                    # openvino 2024 (the mo route's environment)
+    import openvino.runtime.opset13 as ops
+
+
+def find_time_stacking(model):
+    """The encoder's time-stacking concatenation: (T, B, H) and its shifted copy side by side into
+    (T, B, 2H), of which every 2nd frame is kept. Returns the Concat node, or None."""
+    for op in model.get_ordered_ops():
+        if op.get_type_name() != "Concat" or op.get_input_size() != 2:
+            continue
+        shapes = [op.input(i).get_partial_shape() for i in range(2)] + [op.output(0).get_partial_shape()]
+        if all(s.rank.is_static and s.rank.get_length() == 3 and s[2].is_static for s in shapes) \
+                and op.get_axis() in (2, -1) and shapes[2][2].get_length() == 2 * shapes[0][2].get_length():
+            return op
+    return None
+
+
+def mask_padded_frames(model):
+    """Make an encoder compute, for each row of a padded batch, what it computes for that row alone.
+
+    The LSTMs are unidirectional, so a row's frames do not depend on the padding after them, with
+    one exception: time stacking pairs an odd-length row's last frame with the next one, which is
+    zero for the row alone (r1.0's StackTime fills past the end with zeros) but the LSTM's output
+    on padding in a batch. Zeroing the pre-stacking frames past each row's length (lengths: input
+    "1", added back if the IR froze it) restores that. Returns False if the encoder has no
+    stacking of that shape (then padded odd-length rows may differ in their last frame)."""
+    stack = find_time_stacking(model)
+    if stack is None:
+        return False
+    frames = stack.input(0).get_source_output()
+    lengths = next((p for p in model.get_parameters() if "1" in p.output(0).get_names()), None)
+    if lengths is None:
+        lengths = ops.parameter([-1], ov.Type.i64, name="1")
+        lengths.output(0).get_tensor().set_names({"1"})
+        model.add_parameters([lengths])
+    count = ops.gather(ops.shape_of(frames, ov.Type.i64), ops.constant(0, ov.Type.i64), ops.constant(0, ov.Type.i64))
+    index = ops.range(ops.constant(0, ov.Type.i64), count, ops.constant(1, ov.Type.i64), ov.Type.i64)
+    valid = ops.less(ops.unsqueeze(index, ops.constant(1, ov.Type.i64)),
+                     ops.unsqueeze(ops.convert(lengths, ov.Type.i64), ops.constant(0, ov.Type.i64)))
+    mask = ops.unsqueeze(ops.convert(valid, frames.get_element_type()), ops.constant(2, ov.Type.i64))
+    masked = ops.multiply(frames, mask)
+    keep = {masked.get_instance_id(), count.input(0).get_source_output().get_node().get_instance_id()}
+    for target in list(frames.get_target_inputs()):
+        if target.get_node().get_instance_id() not in keep:
+            target.replace_source_output(masked.output(0))
+    model.validate_nodes_and_infer_types()
+    return True
+
+
+class BatchedOpenVINO:
+    """The IR for decoding several utterances at once (greedy_batched.py): the encoder with dynamic
+    batch and time axes, fed padded utterances and each row's length (mask_padded_frames makes
+    every row exact), and the prediction and joint networks compiled for each batch size asked
+    for, their inputs bound to numpy buffers. precision: "f32", or None for the CPU's default."""
+
+    def __init__(self, folder, precision="f32", threads=None, start=None):
+        self.core = ov.Core()
+        self.config = {"PERFORMANCE_HINT": "LATENCY"}
+        if precision:
+            self.config["INFERENCE_PRECISION_HINT"] = precision
+        if threads:
+            self.config["INFERENCE_NUM_THREADS"] = threads
+        self.folder, self.renamed = folder, {}
+        encoder, self.renamed["encoder"] = read_network(self.core, folder, "encoder")
+        self.exact = mask_padded_frames(encoder)
+        encoder.reshape({"input.1": [-1, -1, 240], "1": [-1]})
+        self.encoder = self.core.compile_model(encoder, "CPU", self.config)
+        self.precision = self.encoder.get_property("INFERENCE_PRECISION_HINT").get_type_name()
+        self.models, self.requests = {}, {}
+        for network in ("prediction", "joint"):
+            self.models[network], self.renamed[network] = read_network(self.core, folder, network)
+        self._start = start or load_start(folder)
+
+    def request(self, network, batch):
+        """An infer request of `network` at `batch`, compiled on first use."""
+        key = (network, batch)
+        if key not in self.requests:
+            model = self.models[network].clone()
+            set_batch(model, network, batch)
+            self.requests[key] = OpenVINORuntime._bind(self.core.compile_model(model, "CPU", self.config))
+        return self.requests[key]
+
+    def _run(self, network, batch, feed):
+        request, buffers, outputs = self.request(network, batch)
+        for name, buffer in buffers.items():
+            np.copyto(buffer, feed[name])
+        request.infer()
+        return [request.get_output_tensor(i).data for i in range(len(outputs))], outputs
+
+    def encode(self, features, lengths):
+        """features (T, B, 240) padded, lengths (B,) -> encoded (B, ceil(T/2), 1024) and each row's
+        valid output frames, ceil(length / 2)."""
+        out = self.encoder({"input.1": features, "1": np.asarray(lengths, np.int64)})
+        return out[self.encoder.output("encoded")], (np.asarray(lengths, np.int64) + 1) // 2
+
+    def predict(self, labels, state):
+        values, names = self._run("prediction", len(labels), {"input.1": labels.reshape(-1, 1),
+                                                              "1": state[0], "2": state[1]})
+        out = dict(zip(names, values))
+        return out["prediction_out"].copy(), (out["new_hidden_h"].copy(), out["new_hidden_c"].copy())
+
+    def join(self, f, g):
+        values, _ = self._run("joint", f.shape[0], {"0": f, "1": g})
+        return values[0].reshape(f.shape[0], -1)
+
+    def start(self):
+        if self._start is None:
+            raise InterfaceError(missing_start(self.folder))
+        s = self._start
+        return s["prediction_out"], (s["new_hidden_h"], s["new_hidden_c"])
+
+    def note(self):
+        return renamed_note(self.folder, self.renamed)
 
 
 class OnnxRuntimeRuntime:
@@ -161,7 +354,8 @@ def callables(runtime):
 
     def encode(features, lengths):
         out = runtime.run("encoder", {"input.1": features, "1": lengths})
-        return out["encoded"], out["encoded_lengths"]
+        # A scalar where lengths were frozen to one value by the guide's `1->157`: one per row.
+        return out["encoded"], np.broadcast_to(out["encoded_lengths"], out["encoded"].shape[:1])
 
     def predict(label, state):
         if label is None:

@@ -14,6 +14,7 @@ import numpy as np
 import toml
 
 from . import features, greedy
+from .interface import InterfaceError
 from .runtimes import OpenVINORuntime, callables
 
 
@@ -56,7 +57,12 @@ def main():
         clips = [(path, features.load_audio(path)) for path in args.audio]
     except features.AudioError as err:
         sys.exit(f"error: {err}")
-    transcriber = Transcriber(args.ir_dir, args.featurizer, args.config, args.precision)
+    try:
+        transcriber = Transcriber(args.ir_dir, args.featurizer, args.config, args.precision)
+    except InterfaceError as err:
+        sys.exit(f"error: {err}")
+    if transcriber.runtime.note():
+        print(transcriber.runtime.note(), file=sys.stderr)
     for path, samples in clips:
         text = transcriber.text(samples)
         print(f"{path}: {text}" if len(clips) > 1 else text)

@@ -14,10 +14,15 @@ class UpstreamError(Exception):
 
 
 def load_model(model_dir, weights):
-    """Build upstream's RNNT from its checkout (speech_recognition/rnnt/pytorch) and load the
-    state dict written by migrate.py, in eval mode."""
-    import toml
+    """Upstream's RNNT from its checkout (speech_recognition/rnnt/pytorch) with the state dict
+    written by migrate.py, in eval mode."""
     import torch
+    return build_model(model_dir, torch.load(weights, map_location="cpu", weights_only=True))
+
+
+def build_model(model_dir, state):
+    """Upstream's RNNT from its checkout, with a migrated state dict loaded, in eval mode."""
+    import toml
 
     for needed in MODEL_FILES:
         if not os.path.isfile(os.path.join(model_dir, needed)):
@@ -30,6 +35,5 @@ def load_model(model_dir, weights):
 
     model = RNNT(config["rnnt"], len(config["labels"]["labels"]) + 1,
                  feature_config=config["input_eval"])
-    state = torch.load(weights, map_location="cpu", weights_only=True)
     model.load_state_dict(state, strict=True)
     return model.eval()

@@ -12,6 +12,7 @@ import sys
 import time
 
 from . import features
+from .interface import InterfaceError
 from .transcribe import Transcriber, add_arguments
 
 
@@ -76,7 +77,10 @@ def main():
         todo = utterances(args.dataset)
     except (features.AudioError, OSError) as err:
         sys.exit(f"error: {err}")
-    transcriber = Transcriber(args.ir_dir, args.featurizer, args.config, args.precision)
+    try:
+        transcriber = Transcriber(args.ir_dir, args.featurizer, args.config, args.precision)
+    except InterfaceError as err:
+        sys.exit(f"error: {err}")
     results, audio_seconds, busy, start = [], 0.0, 0.0, time.perf_counter()
     for done, (utt_id, path, reference) in enumerate(todo, 1):
         try:

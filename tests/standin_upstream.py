@@ -36,6 +36,42 @@ CONFIG = {
 }
 
 
+# The LoadGen rules of r1.0 that concern RNN-T (the top-level mlperf.conf), in its key = value form.
+MLPERF_CONF = """\
+# Stand-in for the r1.0 mlperf.conf: the keys that concern rnnt, with r1.0's values.
+rnnt.*.performance_sample_count_override = 2513
+*.*.qsl_rng_seed = 7322528924094909334
+*.*.sample_index_rng_seed = 1570999273408051088
+*.*.schedule_rng_seed = 3507442325620259414
+*.SingleStream.target_latency_percentile = 90
+*.SingleStream.min_duration = 600000
+*.SingleStream.min_query_count = 1024
+*.Server.target_latency_percentile = 99
+*.Server.target_duration = 0
+*.Server.min_duration = 600000
+*.Server.min_query_count = 270336
+rnnt.Server.target_latency = 1000
+*.Offline.target_latency_percentile = 90
+*.Offline.min_duration = 600000
+*.Offline.min_query_count = 24576
+*.SingleStream.target_latency = 10
+*.Server.target_qps = 1.0
+*.Offline.target_qps = 1.0
+"""
+
+# speech_recognition/rnnt/user.conf as r1.0 ships it: placeholders for a system's own values.
+USER_CONF = """\
+*.SingleStream.target_latency = 10
+*.Server.target_qps = 1.0
+*.Offline.target_qps = 1.0
+"""
+
+# MLPerf's calibration list format: utterances of LibriSpeech train-clean-100 as upstream's WAV
+# conversion names them. The stand-in lists six.
+CALIBRATION_FILES = [f"train-clean-100-wav/{speaker}/{chapter}/{speaker}-{chapter}-{n:04d}.wav"
+                     for speaker, chapter in (("103", "1240"), ("1034", "121119")) for n in (10, 50, 71)]
+
+
 def _git(repo, *args):
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True)
 
@@ -59,7 +95,13 @@ def build_repo(dest, layout="r1.0", branch="r1.0"):
     repo = Path(dest)
     repo.mkdir(parents=True)
     _git(repo, "init", "-q", "-b", branch)
-    write_model_dir(repo / LAYOUTS[layout])
+    model_dir = write_model_dir(repo / LAYOUTS[layout])
+    (model_dir.parent / "user.conf").write_text(USER_CONF)
+    (repo / ("mlperf.conf" if layout == "r1.0" else "loadgen/mlperf.conf")).parent.mkdir(exist_ok=True)
+    (repo / ("mlperf.conf" if layout == "r1.0" else "loadgen/mlperf.conf")).write_text(MLPERF_CONF)
+    calibration = repo / "calibration" / "LibriSpeech"
+    calibration.mkdir(parents=True)
+    (calibration / "calibration_files.txt").write_text("".join(f"{name}\n" for name in CALIBRATION_FILES))
     (repo / "README.md").write_text("Stand-in for the MLCommons inference repository (tests only).\n")
     _git(repo, "add", "-A")
     _git(repo, "-c", "user.name=tests", "-c", "user.email=tests@localhost",

@@ -144,4 +144,26 @@ def test_a_failing_converter_shows_its_log_and_keeps_the_earlier_ir(tmp_path, up
     assert f"error: ovc failed on {build}/onnx/rnnt_joint.onnx (its log is above)" in result.stderr
     assert len(result.stderr.strip().splitlines()) > 2                        # ovc's own log
     assert (ir / "rnnt_joint.xml").read_bytes() == earlier and not (ir / "rnnt_ir.txt.tmp").exists()
+    assert sorted(p.name for p in ir.glob("rnnt_*")) == sorted(     # the whole earlier set is kept
+        [f"rnnt_{n}.{e}" for n in ("encoder", "prediction", "joint") for e in ("xml", "bin")]
+        + ["rnnt_ir.txt", "rnnt_prediction_start.npz"])
     assert make(build, *local, "-q", "ir", check=False).returncode != 0      # not taken as done
+
+
+def test_a_file_that_is_no_checkpoint_at_all(tmp_path, weights_build):
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"x" * 100)
+    result = weights_build(garbage)
+    assert result.returncode != 0 and len(error_lines(result)) == 1
+    assert f"error: {garbage} is not a readable PyTorch checkpoint (Unsupported operand 120)" in result.stderr
+
+
+def test_a_failing_export_keeps_the_earlier_onnx_and_weights(tmp_path, upstream, checkpoint):
+    """make 4.3 would delete the untouched members of a failed grouped rule: they are precious."""
+    build = tmp_path / "build"
+    make(build, f"MLCOMMONS_PATH={upstream}", f"WEIGHTS={checkpoint}", "onnx")
+    before = {p: p.read_bytes() for p in [*(build / "onnx").iterdir(), *(build / "weights").iterdir()]}
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"x" * 100)
+    assert make(build, f"MLCOMMONS_PATH={upstream}", f"WEIGHTS={garbage}", "onnx", check=False).returncode != 0
+    assert {p: p.read_bytes() for p in before} == before

@@ -13,7 +13,7 @@ def test_quick_benchmark_prints_a_table_and_writes_json(configured_builds, upstr
     result = make(build, f"MLCOMMONS_URL=file://{upstream}", f"WEIGHTS_URL=file://{checkpoint}",
                   "CONVERTER=ovc", "SEQ_LEN=dynamic", "BATCH=4", "BENCH_QUICK=1", "benchmark")
     for line in ("latency, batch 1", "throughput, batch 4", "greedy decode", "real-time factor",
-                 "peak memory", "benchmark_app"):
+                 "peak memory", "benchmark_app", "batched greedy decode (as make mlperf runs it)"):
         assert line in result.stdout
     assert "T=157 frames (4.71 s of audio, encoder IR with a dynamic time axis)" in result.stdout
     reports = sorted((build / "benchmark").glob("seqdynamic-batch4-FP32-ovc-*.json"))
@@ -30,6 +30,12 @@ def test_quick_benchmark_prints_a_table_and_writes_json(configured_builds, upstr
     assert len(set(tokens.values())) == 1, tokens
     assert report["results"]["openvino-default"]["precision"] in ("bf16", "f16", "f32")
     assert all("median_ms" in app for app in report["benchmark_app"].values())
+    # The batched decode per batch size, for OpenVINO at both precisions; charts beside the JSON.
+    for runtime in ("openvino-f32", "openvino-default"):
+        assert list(report["results"][runtime]["batched"]) == ["1", "4"]
+        assert all(f["utterances_per_s"] > 0 for f in report["results"][runtime]["batched"].values())
+    for chart in ("runtimes", "batched"):
+        assert reports[-1].with_name(reports[-1].stem + f"-{chart}.png").stat().st_size > 0
 
 
 def test_demo_runs_the_recipe_verify_and_benchmark_offline(tmp_path):

@@ -1,7 +1,7 @@
 """The shared greedy decoder, on a tiny hand-made model whose right answer is known."""
 import numpy as np
 
-from rnnt_ov import greedy
+from rnnt_ov import greedy, greedy_batched
 
 BLANK = greedy.BLANK
 
@@ -69,3 +69,69 @@ def test_at_most_30_symbols_per_frame_the_rest_on_the_next_frame():
 def test_silence_decodes_to_nothing():
     labels, steps, _ = decode([[], [], []])
     assert labels == [] and len(steps) == 3
+
+
+# The batched decoder: every row gets exactly what the batch-1 decoder gives it.
+def batched_scripted_model(scripts):
+    """Row r emits scripts[r][t] (a list of labels) at its frame t, then blank. The encoder
+    output holds (frame, row); the prediction output, how many labels the row has been fed."""
+    planned = [np.cumsum([len(labels) for labels in script]) for script in scripts]
+    flat = [[label for labels in script for label in labels] for script in scripts]
+    width = max(len(script) for script in scripts)
+    encoded = np.zeros((len(scripts), width, 1024), np.float32)
+    encoded[:, :, 0] = np.arange(width)
+    encoded[:, :, 1] = np.arange(len(scripts))[:, None]
+    calls = {"join": 0, "predict": 0}
+
+    def join(f, g):
+        calls["join"] += 1
+        logits = np.zeros((f.shape[0], 29), np.float32)
+        for i in range(f.shape[0]):
+            t, row, fed = int(f[i, 0, 0]), int(f[i, 0, 1]), int(g[i, 0, 0])
+            due = planned[row][t] if t < len(planned[row]) else fed
+            logits[i, flat[row][fed] if fed < due else BLANK] = 1.0
+        return logits
+
+    def predict(labels, state):
+        calls["predict"] += 1
+        h, c = state
+        return h[0, :, :1][:, None, :] + 1, (h + 1, c)    # g = fed count + 1
+
+    start = (np.zeros((1, 1, 320), np.float32), (np.zeros((2, 1, 320), np.float32),) * 2)
+    return encoded, join, predict, start, calls
+
+
+def one_row(script):
+    """The same row through the batch-1 decoder."""
+    encode, predict, join, _ = scripted_model(script)
+    return greedy.decode(np.zeros((len(script), 1, 240), np.float32), np.array([len(script)]),
+                         encode, predict, join)[0]
+
+
+def test_the_batched_decoder_gives_each_row_what_the_batch_1_decoder_gives_it():
+    scripts = [
+        [[8, 5], [], [12, 12, 15], [0]],                   # the long row
+        [[3]],                                              # finishes after one frame
+        [[7] * 35, [], [1]],                                # 30 symbols, then the rest on the next frame
+        [[], [], []],                                       # silence
+        [[4, 4], [2]],
+    ]
+    encoded, join, predict, start, calls = batched_scripted_model(scripts)
+    lengths = np.array([len(s) for s in scripts])
+    steps = []
+    labels = greedy_batched.decode_batch(encoded, lengths, predict, join, start, steps)
+    assert labels == [one_row(script) for script in scripts]
+    assert labels[2] == [7] * 35 + [1]
+    # One joint call per step, and as many steps as the longest row needs (its symbols and one
+    # blank per frame, none after 30 symbols): not the sum over rows.
+    row_steps = [sum(len(labels) + (len(labels) < 30) for labels in script) for script in scripts]
+    assert steps == [max(row_steps)] == [calls["join"]]
+    assert calls["predict"] <= sum(len(label) for label in labels)
+
+
+def test_rows_past_their_length_are_masked_out():
+    scripts = [[[1], [2], [3], [4]], [[5], [6], [9], [9]]]
+    encoded, join, predict, start, _ = batched_scripted_model(scripts)
+    # Row 1 is padding after 2 frames: what its frames 2 and 3 would emit must not appear.
+    labels = greedy_batched.decode_batch(encoded, np.array([4, 2]), predict, join, start)
+    assert labels == [[1, 2, 3, 4], [5, 6]]

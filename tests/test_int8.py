@@ -1,0 +1,142 @@
+"""`make PRECISION=INT8 ir`: the FP32 set quantized with NNCF, calibrated on (synthetic) audio named
+by MLPerf's calibration list, with both converters; and what it refuses."""
+import hashlib
+
+import numpy as np
+import openvino as ov
+import pytest
+import soundfile
+
+import standin_upstream
+import synthetic_dataset
+from conftest import ir_dir, make
+from test_make_ir import expected_interface, interface
+
+
+@pytest.fixture(scope="module")
+def calibration(tmp_path_factory):
+    """The stand-in's calibration list, found as a user may hold it: the first half as upstream's
+    WAV conversion names it, the rest as LibriSpeech distributes it (FLAC, no "-wav")."""
+    folder = tmp_path_factory.mktemp("calibration")
+    for n, entry in enumerate(standin_upstream.CALIBRATION_FILES):
+        samples = synthetic_dataset.speechlike(700 + n, 1.0 + 0.4 * n)
+        if n < len(standin_upstream.CALIBRATION_FILES) // 2:
+            path = folder / entry
+        else:
+            top, *rest = entry.split("/")
+            path = folder / "LibriSpeech" / top.removesuffix("-wav") / "/".join(rest).replace(".wav", ".flac")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        soundfile.write(path, samples, 16000)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def int8_builds(configured_builds, upstream, checkpoint, calibration):
+    """INT8 sets from the session's FP32 sets: mo's, the encoder quantized (the default); ovc's,
+    all three networks quantized (their calibration recorded in an f32 decode)."""
+    build, _, _, _ = configured_builds
+    urls = [f"MLCOMMONS_URL=file://{upstream}", f"WEIGHTS_URL=file://{checkpoint}"]
+    runs = {
+        "mo": make(build, *urls, "PRECISION=INT8", f"CALIBRATION_DIR={calibration}", "ir"),
+        "ovc": make(build, *urls, "CONVERTER=ovc", "PRECISION=INT8", f"CALIBRATION_DIR={calibration}",
+                    "INT8_NETWORKS=encoder prediction joint", "ir"),
+    }
+    return build, urls, runs
+
+
+def quantized_ops(xml):
+    return sum(op.get_type_name() == "FakeQuantize" for op in ov.Core().read_model(str(xml)).get_ops())
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("converter", ["mo", "ovc"])
+def test_the_int8_set_has_the_documented_interface_and_holds_quantized_operations(int8_builds, converter):
+    build, _, runs = int8_builds
+    int8, fp32 = ir_dir(build, 157, 1, "INT8", converter), ir_dir(build, 157, 1, "FP32", converter)
+    assert f"== quantize: {fp32} -> {int8} (INT8, NNCF;" in runs[converter].stdout
+    assert "calibrating on 6 utterances" in runs[converter].stdout
+    core = ov.Core()
+    for network, (inputs, outputs) in expected_interface(157, 1).items():
+        model = core.read_model(str(int8 / f"rnnt_{network}.xml"))
+        assert interface(model.inputs) == inputs and interface(model.outputs) == outputs
+    quantized = {n: quantized_ops(int8 / f"rnnt_{n}.xml") for n in ("encoder", "prediction", "joint")}
+    assert quantized["encoder"] > 0
+    if converter == "mo":     # the default: the encoder only; the others are the FP32 files as they were
+        assert quantized["prediction"] == quantized["joint"] == 0
+        for network in ("prediction", "joint"):
+            for ext in ("xml", "bin"):
+                assert digest(int8 / f"rnnt_{network}.{ext}") == digest(fp32 / f"rnnt_{network}.{ext}")
+    else:
+        assert quantized["prediction"] > 0 and quantized["joint"] > 0
+    summary = (int8 / "rnnt_ir.txt").read_text()
+    assert "then quantized to INT8 with NNCF" in summary
+
+
+def test_the_int8_encoder_computes_near_but_not_as_fp32(int8_builds):
+    """On random weights INT8 moves far from f32 (a trained model's structure quantizes better):
+    different, but still related."""
+    build, _, _ = int8_builds
+    core = ov.Core()
+    feed = {"input.1": np.random.default_rng(0).standard_normal((157, 1, 240), dtype=np.float32)}
+    out = {p: core.compile_model(str(ir_dir(build, 157, 1, p) / "rnnt_encoder.xml"), "CPU",
+                                 {"INFERENCE_PRECISION_HINT": "f32"})(feed)[0] for p in ("FP32", "INT8")}
+    assert out["FP32"].shape == out["INT8"].shape
+    assert not np.array_equal(out["FP32"], out["INT8"])
+    assert np.corrcoef(out["FP32"].ravel(), out["INT8"].ravel())[0, 1] > 0.2
+
+
+def test_the_calibration_is_remembered_and_only_a_new_one_requantizes(int8_builds, calibration, tmp_path):
+    build, urls, _ = int8_builds
+    again = make(build, *urls, "PRECISION=INT8", "ir")          # no CALIBRATION_DIR: the remembered one
+    assert "== quantize" not in again.stdout and "Nothing to be done" in again.stdout
+    same = make(build, *urls, "PRECISION=INT8", f"CALIBRATION_DIR={calibration}", "ir")
+    assert "== quantize" not in same.stdout
+    folder = tmp_path / "my-audio"                               # a folder of audio as the list
+    folder.mkdir()
+    for n in range(3):
+        soundfile.write(folder / f"{n}.wav", synthetic_dataset.speechlike(800 + n, 1.5), 16000)
+    other = make(build, *urls, "PRECISION=INT8", f"CALIBRATION_LIST={folder}", "ir")
+    assert "== quantize" in other.stdout and "calibrating on 3 utterances" in other.stdout
+
+
+def test_verify_transcribe_and_a_quick_benchmark_take_the_int8_set(int8_builds, tmp_path):
+    build, urls, _ = int8_builds
+    verify = make(build, *urls, "PRECISION=INT8", "VERIFY_SEEDS=1", "verify")
+    assert "B=1, INT8 weights" in verify.stdout and "verify: PASS" in verify.stdout
+    assert all(line.endswith(("PASS", "info")) for line in verify.stdout.splitlines()
+               if line.startswith("encoder ") and "IR INT8" in line)
+    soundfile.write(tmp_path / "clip.wav", synthetic_dataset.speechlike(9, 1.2), 16000)
+    transcribe = make(build, *urls, "CONVERTER=ovc", "PRECISION=INT8", "transcribe", f"AUDIO={tmp_path / 'clip.wav'}")
+    assert transcribe.stdout.count("\n") == 1
+    benchmark = make(build, *urls, "PRECISION=INT8", "BENCH_QUICK=1", "benchmark")
+    assert "openvino-int8" in benchmark.stdout and "openvino-f32" in benchmark.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    ([], "PRECISION=INT8 calibrates on real audio: give CALIBRATION_DIR="),
+    (["CALIBRATION_DIR=/nonexistent"], "CALIBRATION_DIR=/nonexistent is not a folder"),
+    (["CALIBRATION_LIST=/nonexistent.txt"], "CALIBRATION_LIST=/nonexistent.txt does not exist"),
+    (["CALIBRATION_DIR=/tmp", "VALIDATION=/tmp"], "VALIDATION= and MAX_WER_DROP= go together"),
+])
+def test_missing_calibration_is_refused_before_any_work(tmp_path, args, message):
+    result = make(tmp_path / "build", "PRECISION=INT8", *args, "ir", check=False)
+    assert result.returncode != 0 and message in result.stderr
+    assert not (tmp_path / "build").exists()
+
+
+@pytest.mark.parametrize("listing,message", [
+    ("", "names no files"),
+    ("train-clean-100-wav/1/2/1-2-0000.wav\n", "1 of the 1 files of CALIBRATION_LIST="),
+])
+def test_a_bad_calibration_list_gets_one_line_and_leaves_no_ir(int8_builds, calibration, tmp_path, listing, message):
+    build, urls, _ = int8_builds
+    path = tmp_path / "list.txt"
+    path.write_text(listing)
+    result = make(build, *urls, "SEQ_LEN=300", "PRECISION=INT8", f"CALIBRATION_DIR={calibration}",
+                  f"CALIBRATION_LIST={path}", "ir", check=False)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert result.returncode != 0 and len(errors) == 1 and message in errors[0]
+    assert not list((build / "ir" / "seq300-batch1-INT8").glob("rnnt_*"))

@@ -1,0 +1,100 @@
+"""A build killed at any step (Ctrl-C or SIGKILL), then `make ir` again: the same files as a build
+that was never interrupted, and no earlier good IR lost on the way."""
+import glob
+import hashlib
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import OVC_VENV, PROJECT, VENV, ir_dir, make
+
+IR = ir_dir(Path(), converter="ovc").name
+
+
+def files(build):
+    """Every file below build, hidden ones included, as paths relative to it."""
+    return sorted(os.path.relpath(os.path.join(root, name), build)
+                  for root, _, names in os.walk(build) for name in names)
+
+
+def outputs(build):
+    """sha256 of every file the build produces: clone, download, migrated weights, ONNX, IR."""
+    found = {}
+    for relative in files(build):
+        if not relative.startswith(("config/", "mlcommons/.git/")):
+            with open(os.path.join(build, relative), "rb") as f:
+                found[relative] = hashlib.sha256(f.read()).hexdigest()
+    return found
+
+
+def leftovers(build):
+    """Temporary files and folders of interrupted steps."""
+    return [p for p in files(build) if p.endswith((".tmp", ".part", ".tmp.npz", ".log"))
+            or "/.tmp-" in p or p.startswith("mlcommons.tmp")]
+
+
+# Each step: what to remove so that make has to redo it (the steps after it follow by their
+# dependencies), and the first thing it makes, whose appearance says that it is running.
+STEPS = {
+    "clone": (["mlcommons"], "mlcommons.tmp"),
+    "download": (["download/*.pt"], "download/*.part"),
+    "migrate": (["weights/*", "onnx/*"], "weights/featurizer.npz.tmp.npz"),
+    "export": (["weights/*", "onnx/*"], "onnx/rnnt_encoder.onnx.tmp"),
+    "convert": ([], f"ir/{IR}/.tmp-ovc"),          # the earlier IR stays: the ONNX are made newer
+    "readback": ([f"ir/{IR}/rnnt_ir.txt"], f"ir/{IR}/rnnt_ir.txt.tmp"),
+}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, upstream, checkpoint):
+    """An uninterrupted `make -j3 CONVERTER=ovc ir` from file:// URLs, and the hashes of its files."""
+    build = tmp_path_factory.mktemp("interrupted") / "build"
+    args = ["-j3", "CONVERTER=ovc", f"MLCOMMONS_URL=file://{upstream}", f"WEIGHTS_URL=file://{checkpoint}"]
+    make(build, *args, "ir")
+    return build, args, outputs(build)
+
+
+def interrupt(build, args, marker, sig):
+    """Start `make ir`, and once `marker` exists send `sig` to make and everything it started."""
+    cmd = ["make", "--no-print-directory", "-C", str(PROJECT), f"BUILD_DIR={build}", f"VENV={VENV}",
+           f"OVC_VENV={OVC_VENV}", *args, "ir"]
+    # A process started in the background may inherit SIGINT ignored, and make keeps it so: give
+    # make the default handling a terminal's Ctrl-C meets.
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while not glob.glob(f"{build}/{marker}"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"make finished before {marker} appeared")
+        time.sleep(0.001)
+    os.killpg(process.pid, sig)
+    process.wait(timeout=60)
+    assert process.returncode != 0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+@pytest.mark.parametrize("step", list(STEPS))
+def test_a_build_killed_during_a_step_rebuilds_the_same_files(reference, step, sig):
+    build, args, expected = reference
+    remove, marker = STEPS[step]
+    for pattern in remove:
+        for path in glob.glob(f"{build}/{pattern}"):
+            subprocess.run(["rm", "-rf", path], check=True)
+    if step == "convert":
+        for onnx in glob.glob(f"{build}/onnx/*.onnx"):
+            os.utime(onnx)
+    interrupt(build, args, marker, sig)
+    # Nothing that make would take as finished: it still has work to do.
+    assert make(build, "-q", *args, "ir", check=False).returncode != 0
+    if step == "convert":       # the IR from before the interrupted conversion is intact
+        now = outputs(build)
+        assert {k: now.get(k) for k in expected if k.startswith("ir/")} == \
+               {k: v for k, v in expected.items() if k.startswith("ir/")}
+    make(build, *args, "ir")
+    assert outputs(build) == expected
+    assert not leftovers(build)

@@ -1,0 +1,177 @@
+"""`make mlperf`: the IR under MLPerf LoadGen, in each scenario, on a small synthetic dataset."""
+import array
+import json
+import re
+
+import pytest
+
+import standin_upstream
+import synthetic_dataset
+from conftest import make
+from rnnt_ov.wer import edit_distance
+
+ALPHABET = standin_upstream.CONFIG["labels"]["labels"]
+# A run of seconds: every sample loaded, a few queries, no minimum duration.
+TINY_CONF = """\
+rnnt.*.performance_sample_count_override = 0
+*.Offline.min_query_count = 12
+*.Offline.min_duration = 0
+*.SingleStream.min_query_count = 6
+*.SingleStream.min_duration = 0
+*.SingleStream.target_latency = 2000
+*.Server.min_query_count = 12
+*.Server.min_duration = 0
+*.Server.target_qps = 2
+"""
+# The dynamic-length IR of ovc at batch 4 (configured_builds makes it), as a user would run it.
+CONFIGURATION = ["CONVERTER=ovc", "SEQ_LEN=dynamic", "BATCH=4"]
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    return synthetic_dataset.write(tmp_path_factory.mktemp("dataset"))
+
+
+@pytest.fixture(scope="module")
+def tiny_conf(tmp_path_factory):
+    path = tmp_path_factory.mktemp("conf") / "user.conf"
+    path.write_text(TINY_CONF)
+    return path
+
+
+@pytest.fixture(scope="module")
+def run(configured_builds, upstream, checkpoint, tiny_conf):
+    build, _, _, _ = configured_builds
+    urls = [f"MLCOMMONS_URL=file://{upstream}", f"WEIGHTS_URL=file://{checkpoint}", f"USER_CONF={tiny_conf}"]
+    return lambda *args, **kw: make(build, *urls, *args, **kw)
+
+
+@pytest.fixture(scope="module")
+def transcripts(run, dataset):
+    """What `make transcribe` prints for each utterance the harness keeps: the batch-1 decode."""
+    files = [str(dataset["dataset_dir"] / e["files"][0]["fname"]) for e in dataset["kept"]]
+    out = run(*CONFIGURATION, "transcribe", f"AUDIO={' '.join(files)}").stdout
+    return dict(line.split(": ", 1) if ": " in line else (line.rstrip(":"), "") for line in out.splitlines())
+
+
+def logged_texts(log_dir, dataset):
+    """{audio file: text} from LoadGen's accuracy log: int64 labels through the alphabet."""
+    results = json.loads((log_dir / "mlperf_log_accuracy.json").read_text())
+    files = [str(dataset["dataset_dir"] / e["files"][0]["fname"]) for e in dataset["kept"]]
+    return {files[r["qsl_idx"]]: "".join(ALPHABET[label] for label in array.array("q", bytes.fromhex(r["data"])))
+            for r in results}
+
+
+def expected_wer_line(texts, dataset):
+    """The WER computed here, independently, as upstream's accuracy_eval.py prints it."""
+    references = {str(dataset["dataset_dir"] / e["files"][0]["fname"]): e["transcript"] for e in dataset["kept"]}
+    errors = sum(edit_distance(references[f].split(), t.split()) for f, t in texts.items())
+    words = sum(len(r.split()) for r in references.values())
+    return f"Word Error Rate: {errors / words * 100}%, accuracy={(1 - errors / words) * 100}%"
+
+
+@pytest.mark.parametrize("scenario", ["Offline", "Server", "SingleStream"])
+def test_accuracy_mode_logs_what_make_transcribe_prints_and_scores_it(run, dataset, transcripts, configured_builds,
+                                                                      scenario):
+    build, _, _, _ = configured_builds
+    result = run(*CONFIGURATION, "mlperf", f"SCENARIO={scenario}", "MODE=accuracy",
+                 f"MANIFEST={dataset['manifest']}", f"DATASET_DIR={dataset['dataset_dir']}")
+    log_dir = build / "mlperf" / "seqdynamic-batch4-FP32-ovc-f32" / f"{scenario}-accuracy"
+    texts = logged_texts(log_dir, dataset)
+    # Every utterance of 15 s or less, once; the longer one is left out, as upstream's QSL does.
+    assert len(texts) == len(dataset["kept"]) == len(synthetic_dataset.SECONDS) - 1
+    assert texts == transcripts
+    assert expected_wer_line(texts, dataset) in result.stdout
+    assert "MLPerf bound: not checked (6 samples" in result.stdout
+    assert (log_dir / "accuracy.txt").read_text().startswith("Word Error Rate: ")
+    assert not list(log_dir.parent.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("scenario", ["Offline", "Server", "SingleStream"])
+def test_a_short_performance_run_ends_with_loadgens_summary(run, dataset, configured_builds, scenario):
+    build, _, _, _ = configured_builds
+    result = run(*CONFIGURATION, "mlperf", f"SCENARIO={scenario}", f"MANIFEST={dataset['manifest']}")
+    assert "MLPerf Results Summary" in result.stdout and f"Scenario : {scenario}" in result.stdout
+    figure = {"Offline": r"\d+(\.\d+)? samples/s", "Server": r"99th percentile latency \d+\.\d ms",
+              "SingleStream": r"90th percentile latency \d+\.\d ms"}[scenario]
+    assert re.search(rf"^{scenario}: .*{figure}.*; LoadGen: (VALID|INVALID)$", result.stdout, re.M)
+    log_dir = build / "mlperf" / "seqdynamic-batch4-FP32-ovc-f32" / f"{scenario}-performance"
+    for name in ("mlperf_log_summary.txt", "mlperf_log_detail.txt", "mlperf_log_accuracy.json", "settings.conf"):
+        assert (log_dir / name).is_file()
+    assert "qsl_rng_seed : 7322528924094909334" in result.stdout       # the clone's (r1.0's) seeds
+    # The clone's mlperf.conf, then the user.conf: both, in that order, in the settings LoadGen read.
+    settings = (log_dir / "settings.conf").read_text()
+    assert settings.index("rnnt.Server.target_latency = 1000") < settings.index("*.Offline.min_duration = 0")
+
+
+def test_librispeech_flac_gets_a_manifest_and_the_same_result(run, dataset, configured_builds):
+    build, _, _, _ = configured_builds
+    wav = run(*CONFIGURATION, "mlperf", "MODE=accuracy", f"MANIFEST={dataset['manifest']}")
+    flac = run(*CONFIGURATION, "mlperf", "MODE=accuracy", f"DATASET={dataset['librispeech']}")
+    written = build / "mlperf" / "manifests" / "dev-tiny.json"
+    entries = json.loads(written.read_text())
+    assert len(entries) == len(synthetic_dataset.SECONDS)
+    assert entries[0]["files"][0]["fname"].startswith("dev-tiny/") and entries[0]["files"][0]["fname"].endswith(".flac")
+    wer = [line for line in wav.stdout.splitlines() if line.startswith("Word Error Rate")]
+    assert wer and wer == [line for line in flac.stdout.splitlines() if line.startswith("Word Error Rate")]
+
+
+def test_a_static_ir_batches_exactly_too(run, dataset, transcripts, configured_builds):
+    """A 157-frame IR with its lengths frozen (mo, batch 4): reshaped, its lengths an input again."""
+    build, _, _, _ = configured_builds
+    run("SEQ_LEN=157", "BATCH=4", "mlperf", "MODE=accuracy", f"MANIFEST={dataset['manifest']}")
+    assert logged_texts(build / "mlperf" / "seq157-batch4-FP32-f32" / "Offline-accuracy", dataset) == transcripts
+
+
+@pytest.mark.parametrize("args,message", [
+    ([], "no MANIFEST given: make mlperf MANIFEST="),
+    (["MANIFEST=/nonexistent.json"], "MANIFEST=/nonexistent.json does not exist"),
+    (["SCENARIO=MultiStream", "MANIFEST=x"], "SCENARIO=MultiStream is not supported: use SCENARIO=Offline, Server or SingleStream"),
+    (["MODE=submission", "MANIFEST=x"], "MODE=submission is not supported: use MODE=performance or MODE=accuracy"),
+    (["DATASET=/nonexistent"], "DATASET=/nonexistent is not a folder"),
+])
+def test_bad_settings_get_one_line_before_any_work(tmp_path, args, message):
+    result = make(tmp_path / "build", "mlperf", *args, check=False)
+    assert result.returncode != 0 and message in result.stderr
+    assert not (tmp_path / "build").exists()
+
+
+@pytest.fixture
+def bad_dataset(tmp_path, dataset):
+    """A copy of the manifest to spoil, beside the same audio."""
+    def write(transform):
+        entries = json.loads(dataset["manifest"].read_text())
+        path = tmp_path / "manifest.json"
+        path.write_text(transform(entries) if callable(transform) else transform)
+        return path
+    return write
+
+
+def first_entry_at_8k(entries, dataset, tmp_path):
+    import numpy as np
+    import soundfile
+    soundfile.write(tmp_path / "8k.wav", np.zeros(8000, np.float32), 8000)
+    entries[0]["files"][0]["fname"] = str(tmp_path / "8k.wav")
+    return json.dumps(entries)
+
+
+@pytest.mark.parametrize("spoil,message", [
+    ("not json at all", "is not JSON"),
+    ('{"files": []}', "holds a JSON dict, not a list of utterances"),
+    (lambda e: json.dumps([{"transcript": "x"}]), "utterance 0 lacks original_duration, transcript or files[].fname"),
+    (lambda e: json.dumps([{**e[0], "files": [{**e[0]["files"][0], "fname": "gone/missing.wav"}]}] + e[1:]),
+     "1 of the 6 audio files of MANIFEST="),
+    ("8k", "is sampled at 8000 Hz; the model takes 16000 Hz"),
+])
+def test_a_bad_dataset_gets_one_line_and_leaves_no_run(run, bad_dataset, dataset, configured_builds, tmp_path,
+                                                        spoil, message):
+    build, _, _, _ = configured_builds
+    if spoil == "8k":
+        spoil = lambda e: first_entry_at_8k(e, dataset, tmp_path)   # noqa: E731
+    manifest = bad_dataset(spoil)
+    result = run(*CONFIGURATION, "mlperf", "SCENARIO=SingleStream", "MODE=accuracy", f"MANIFEST={manifest}",
+                 f"DATASET_DIR={dataset['dataset_dir']}", check=False)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert result.returncode != 0 and len(errors) == 1 and message in errors[0], result.stderr[-2000:]
+    runs = build / "mlperf" / "seqdynamic-batch4-FP32-ovc-f32"
+    assert not (runs / "SingleStream-accuracy.tmp").exists()
