@@ -11,8 +11,9 @@ encoder frames of a greedy decode. They are quantized only when asked (--network
 the inputs they receive in an f32 greedy decode of the same utterances, recorded as it runs. The
 networks not quantized are copied as they are, so that the set keeps the interface of every other.
 
-With --validation and --max-wer-drop, NNCF's accuracy-controlled quantization keeps in f32 the
-encoder layers that cost the most word error rate on that dataset, until the drop is within bound.
+With --validation and --max-wer-drop, accuracy control keeps in f32 the encoder's LSTM layers that
+cost the most word error rate on that dataset, until the drop is within bound (quantize_within:
+NNCF's own accuracy-controlled quantization fails on this encoder).
 """
 import argparse
 import os
@@ -84,6 +85,14 @@ def load_features(paths, featurizer_file):
         raise CalibrationError(str(err)) from None
 
 
+def padded(features, frames):
+    """(frames, 1, 240): the utterance, then zeros. The encoder is unidirectional, so its valid
+    output frames do not depend on what follows them."""
+    out = np.zeros((frames, 1, features.shape[1]), np.float32)
+    out[:len(features), 0] = features
+    return out
+
+
 def encoder_feeds(model, utterances):
     """One feed per utterance, whole, for the encoder reshaped to batch 1 and any length."""
     has_lengths = any("1" in p.get_names() for p in model.inputs)
@@ -115,7 +124,8 @@ def recorded_feeds(fp32_dir, utterances, limit):
 
 
 def for_calibration(model, network):
-    """A copy at batch 1 (and, for the encoder, any number of frames), and its original shapes."""
+    """A copy at batch 1 (and, for the encoder, any number of frames), and its original shapes,
+    to reshape the quantized copy back to."""
     shapes = {p.get_any_name(): p.get_partial_shape() for p in model.inputs}
     copy = model.clone()
     set_batch(copy, network, 1)
@@ -126,38 +136,92 @@ def for_calibration(model, network):
     return copy, shapes
 
 
-def quantize(model, feeds, validation=None):
-    """nncf.quantize, or its accuracy-controlled variant when `validation` is (data, fn, max_drop)."""
+def quantize(model, feeds, kept=()):
+    """nncf.quantize on the calibration feeds, the layers named in `kept` left in float."""
     import nncf
-    calibration = nncf.Dataset(feeds)
-    if validation is None:
-        return nncf.quantize(model, calibration, subset_size=len(feeds))
-    data, fn, max_drop = validation
-    return nncf.quantize_with_accuracy_control(model, calibration, nncf.Dataset(data), fn, max_drop=max_drop,
-                                               drop_type=nncf.DropType.ABSOLUTE, subset_size=len(feeds))
+    return nncf.quantize(model, nncf.Dataset(feeds), subset_size=len(feeds),
+                         ignored_scope=nncf.IgnoredScope(names=list(kept)))
+
+
+def layers_to_keep(layers, rise_with, max_rise):
+    """Which layers to keep in float so that the error rises by at most max_rise.
+
+    rise_with(kept) quantizes all layers but `kept` and returns how much the error rose. All
+    quantized if that is within bound; else each layer is ranked by the rise left with it alone
+    kept in float, and the costliest are kept, one more at a time, until the rise is within bound
+    (all of them at worst). What nncf.quantize_with_accuracy_control does, by layer."""
+    if rise_with([]) <= max_rise:
+        return []
+    cost = {layer: rise_with([layer]) for layer in layers}
+    kept = []
+    for layer in sorted(layers, key=lambda name: cost[name]):     # the one whose float helps most first
+        kept.append(layer)
+        if len(kept) == len(layers) or rise_with(kept) <= max_rise:
+            break
+    return kept
+
+
+def quantize_within(model, feeds, validation):
+    """The encoder quantized with as many LSTM layers in INT8 as the word error rate allows
+    (layers_to_keep). NNCF 3.4.0's own accuracy-controlled quantization fails on this encoder: its
+    quantizer ranking raises KeyError with a dynamic time axis, ZeroDivisionError with a fixed one.
+    Returns (model, names of the layers kept in f32)."""
+    data, accuracy, max_drop = validation
+    core = ov.Core()
+    layers = [op.get_friendly_name() for op in model.get_ordered_ops() if op.get_type_name() == "LSTMSequence"]
+
+    def wer(candidate):
+        return 1.0 - accuracy(core.compile_model(candidate, "CPU", {"INFERENCE_PRECISION_HINT": "f32"}), data)
+
+    reference = wer(model)
+    print(f"quantize: f32 encoder: WER {reference * 100:.2f}% on {len(data)} validation utterances", flush=True)
+    tried = {}
+
+    def rise_with(kept):
+        key = tuple(sorted(kept))
+        if key not in tried:
+            candidate = quantize(model, feeds, kept)
+            tried[key] = (candidate, wer(candidate) - reference)
+            print(f"quantize: {len(layers) - len(kept)} of {len(layers)} LSTM layers in INT8: WER "
+                  f"{(reference + tried[key][1]) * 100:.2f}% (+{tried[key][1] * 100:.2f} points)", flush=True)
+        return tried[key][1]
+
+    kept = layers_to_keep(layers, rise_with, max_drop)
+    if len(kept) == len(layers):
+        print(f"quantize: no LSTM layer can be INT8 within MAX_WER_DROP={max_drop * 100:g}: the encoder stays f32",
+              flush=True)
+    return tried[tuple(sorted(kept))][0], kept
 
 
 def validation_for_encoder(fp32_dir, featurizer_file, validation, config, max_drop):
-    """(data, validation_fn, max_drop) for nncf.quantize_with_accuracy_control: the candidate
-    encoder decodes the validation set with the f32 prediction and joint networks; the metric is
-    1 - WER, so that max_drop is the word error rate that may be lost (absolute)."""
+    """(data, accuracy, max_drop) for quantize_within: a candidate encoder decodes the validation
+    set with the f32 prediction and joint networks; accuracy is 1 - WER, so that max_drop is the
+    word error rate that may be lost (absolute)."""
     import toml
     from .transcribe import Transcriber
     from .wer import utterances as librispeech, word_error_rate
     alphabet = toml.load(config)["labels"]["labels"]
-    if validation.endswith(".json"):
-        from .mlperf.manifest import read
-        dataset = read(validation, os.path.dirname(os.path.abspath(validation)), alphabet)
-        pairs = [(u.audio, u.transcript) for u in dataset.utterances]
-    else:
-        pairs = [(audio, text) for _, audio, text in librispeech(validation)]
-    transcriber = Transcriber(fp32_dir, featurizer_file, config)
-    data = [(features.features(features.load_audio(a), transcriber.fb, transcriber.window), ref) for a, ref in pairs]
+    try:
+        if validation.endswith(".json"):
+            from .mlperf.manifest import DatasetError, read
+            try:
+                pairs = [(u.audio, u.transcript) for u in
+                         read(validation, os.path.dirname(os.path.abspath(validation)), alphabet).utterances]
+            except DatasetError as err:
+                raise CalibrationError(f"VALIDATION: {err}") from None
+        else:
+            pairs = [(audio, text) for _, audio, text in librispeech(validation)]
+        transcriber = Transcriber(fp32_dir, featurizer_file, config)
+        data = [(features.features(features.load_audio(a), transcriber.fb, transcriber.window), reference)
+                for a, reference in pairs]
+    except features.AudioError as err:
+        raise CalibrationError(f"VALIDATION: {err}") from None
 
     def accuracy(compiled, items):
         hypotheses = []
         for feats, reference in items:
-            out = compiled({"input.1": feats[:, None, :], **({"1": np.array([len(feats)])} if len(compiled.inputs) > 1 else {})})
+            out = compiled({"input.1": feats[:, None, :],
+                            **({"1": np.array([len(feats)])} if len(compiled.inputs) > 1 else {})})
             encoded = out[compiled.output("encoded")]
             labels = greedy.greedy_decode(encoded[0], (len(feats) + 1) // 2, transcriber.predict, transcriber.join)
             hypotheses.append((reference, greedy.to_text(labels, alphabet)))
@@ -189,29 +253,35 @@ def main():
               f"({sum(len(u) for u in utterances) * 0.03 / 60:.1f} min of audio)", flush=True)
         recorded = recorded_feeds(args.fp32_ir_dir, utterances, args.subset_size) \
             if set(args.networks) - {"encoder"} else {}
-        tmp = args.output_dir
-        os.makedirs(tmp, exist_ok=True)
+        os.makedirs(args.output_dir, exist_ok=True)
         import nncf
         for network in NAMES:
             stem = f"rnnt_{network}"
             if network not in args.networks:
                 for ext in ("xml", "bin"):
-                    shutil.copyfile(os.path.join(args.fp32_ir_dir, f"{stem}.{ext}"), os.path.join(tmp, f"{stem}.{ext}"))
+                    shutil.copyfile(os.path.join(args.fp32_ir_dir, f"{stem}.{ext}"),
+                                    os.path.join(args.output_dir, f"{stem}.{ext}"))
                 print(f"quantize: {network}: kept in FP32", flush=True)
                 continue
             model, _ = read_network(core, args.fp32_ir_dir, network)
             calibration_model, shapes = for_calibration(model, network)
             feeds = encoder_feeds(calibration_model, utterances[:args.subset_size]) if network == "encoder" \
                 else recorded[network]
-            validation = validation_for_encoder(args.fp32_ir_dir, args.featurizer, args.validation, args.config,
-                                                args.max_wer_drop / 100) \
-                if network == "encoder" and args.validation else None
-            quantized = quantize(calibration_model, feeds, validation)
+            kept = []
+            if network == "encoder" and args.validation:
+                validation = validation_for_encoder(args.fp32_ir_dir, args.featurizer, args.validation, args.config,
+                                                    args.max_wer_drop / 100)
+                quantized, kept = quantize_within(calibration_model, feeds, validation)
+            else:
+                quantized = quantize(calibration_model, feeds)
             quantized.reshape(shapes)
             quantized.set_rt_info(f"NNCF {nncf.__version__}, {len(feeds)} calibration inputs from "
-                                  f"{len(utterances)} utterances", ["quantized_int8"])
-            ov.save_model(quantized, os.path.join(tmp, f"{stem}.xml"), compress_to_fp16=False)
-            print(f"quantize: {network}: INT8, calibrated on {len(feeds)} inputs", flush=True)
+                                  f"{len(utterances)} utterances"
+                                  + (f", {len(kept)} LSTM layers kept in f32 for MAX_WER_DROP" if kept else ""),
+                                  ["quantized_int8"])
+            ov.save_model(quantized, os.path.join(args.output_dir, f"{stem}.xml"), compress_to_fp16=False)
+            print(f"quantize: {network}: INT8, calibrated on {len(feeds)} inputs"
+                  + (f", {len(kept)} LSTM layers kept in f32" if kept else ""), flush=True)
     except (CalibrationError, InterfaceError) as err:
         sys.exit(f"error: {err}")
 

@@ -18,7 +18,7 @@ def error_lines(result):
     ("SEQ_LEN=0", "SEQ_LEN=0 is not a positive integer: use e.g. SEQ_LEN=157 or SEQ_LEN=dynamic"),
     ("SEQ_LEN=Dynamic", "SEQ_LEN=Dynamic is not a positive integer: use e.g. SEQ_LEN=157 or SEQ_LEN=dynamic"),
     ("BATCH=-1", "BATCH=-1 is not a positive integer"),
-    ("PRECISION=INT8", "PRECISION=INT8 is not supported: use PRECISION=FP32 or PRECISION=FP16"),
+    ("PRECISION=INT4", "PRECISION=INT4 is not supported: use PRECISION=FP32, FP16 or INT8"),
     ("CONVERTER=ov", ("CONVERTER=ov is not supported: use CONVERTER=mo (openvino-dev 2024.6, Python 3.11-3.12)"
                       " or CONVERTER=ovc (openvino 2026.4, Python 3.11-3.14)")),
     ("OVC_VENV=.venv-shared VENV=.venv-shared", "VENV and OVC_VENV are both .venv-shared"),

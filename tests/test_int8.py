@@ -140,3 +140,31 @@ def test_a_bad_calibration_list_gets_one_line_and_leaves_no_ir(int8_builds, cali
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert result.returncode != 0 and len(errors) == 1 and message in errors[0]
     assert not list((build / "ir" / "seq300-batch1-INT8").glob("rnnt_*"))
+
+
+def test_accuracy_control_keeps_the_costliest_layers_in_float_until_within_bound():
+    """The search of quantize.layers_to_keep, on layers whose cost is known: each layer's INT8
+    adds its own rise, and keeping it in float removes that."""
+    from rnnt_ov.quantize import layers_to_keep
+    rises = {"a": 0.5, "b": 3.0, "c": 1.0, "d": 0.2}
+    calls = []
+
+    def rise_with(kept):
+        calls.append(sorted(kept))
+        return sum(r for layer, r in rises.items() if layer not in kept)
+    assert layers_to_keep(list(rises), rise_with, max_rise=5.0) == []            # within bound as it is
+    assert layers_to_keep(list(rises), rise_with, max_rise=1.0) == ["b", "c"]    # the two costliest
+    assert layers_to_keep(list(rises), rise_with, max_rise=0.0) == ["b", "c", "a", "d"]
+    assert ["b"] in calls and ["a"] in calls                                      # each ranked alone
+
+
+def test_accuracy_control_runs_on_a_validation_set(int8_builds, calibration, tmp_path):
+    """VALIDATION= and MAX_WER_DROP=: the WER of the f32 and INT8 encoders measured on the set
+    (here a bound loose enough that the first attempt meets it)."""
+    build, urls, _ = int8_builds
+    validation = synthetic_dataset.write(tmp_path / "validation", seconds=[1.1, 1.6])["librispeech"]
+    result = make(build, *urls, "SEQ_LEN=300", "PRECISION=INT8", f"CALIBRATION_DIR={calibration}",
+                  f"VALIDATION={validation}", "MAX_WER_DROP=100", "ir")
+    assert "quantize: f32 encoder: WER " in result.stdout and "on 2 validation utterances" in result.stdout
+    assert "quantize: 5 of 5 LSTM layers in INT8: WER" in result.stdout
+    assert quantized_ops(ir_dir(build, 300, 1, "INT8") / "rnnt_encoder.xml") > 0
