@@ -301,15 +301,21 @@ else \
 fi
 endef
 
+# $(call venv_install,DIR,REQUIREMENTS): the venv (marked as made here, so that distclean may remove
+# it; an existing one is used as it is), torch first, then the requirements.
+define venv_install
+[[ -x $(1)/bin/python ]] || { $(PYTHON) -m venv $(1) && touch $(1)/.created-by-rnnt-ir; }
+$(if $(TORCH_INDEX),@$(call torch_from_index,$(1)))
+$(1)/bin/python -m pip install --disable-pip-version-check --no-compile -q -r $(2)
+endef
+
 # $(call venv_rule,DIR,REQUIREMENTS,OLDEST 3.x,NEWEST 3.x,ROUTE,HINT,PACKAGES TO COMPILE)
 define venv_rule
 $(1)/.rnnt-requirements: $(2) requirements-common.txt
 	@$$(PYTHON) -c 'import sys; v = sys.version_info[:2]; ok = (3, $(3)) <= v <= (3, $(4)); \
 	  ok or sys.exit(f"error: {sys.executable} is Python {v[0]}.{v[1]}; $(5) needs 3.$(3) to 3.$(4): $(strip $(6))")'
 	@echo "== environment: $(1) from $(2)"
-	[[ -x $(1)/bin/python ]] || { $$(PYTHON) -m venv $(1) && touch $(1)/.created-by-rnnt-ir; }
-	$$(if $$(TORCH_INDEX),@$$(call torch_from_index,$(1)))
-	$(1)/bin/python -m pip install --disable-pip-version-check --no-compile -q -r $(2)
+	$$(call venv_install,$(1),$(2))
 	@site=$$$$($(1)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
 	  $(1)/bin/python -W ignore -m compileall -q -j0 $(7:%=$$$$site/%) > /dev/null
 	@env -u PYTHONDONTWRITEBYTECODE $(1)/bin/python -c 'import torch, torch.onnx, onnx, toml'
@@ -527,9 +533,7 @@ COMPARE_SAMPLES ?= 60
 COMPARE_ROUNDS  ?= 3
 $(REFERENCE_VENV)/.rnnt-requirements: requirements-reference.txt
 	@echo "== environment: $(REFERENCE_VENV) from requirements-reference.txt (upstream's reference SUT)"
-	[[ -x $(REFERENCE_VENV)/bin/python ]] || { $(PYTHON) -m venv $(REFERENCE_VENV) && touch $(REFERENCE_VENV)/.created-by-rnnt-ir; }
-	$(if $(TORCH_INDEX),@$(call torch_from_index,$(REFERENCE_VENV)))
-	$(REFERENCE_VENV)/bin/python -m pip install --disable-pip-version-check -q -r requirements-reference.txt
+	$(call venv_install,$(REFERENCE_VENV),requirements-reference.txt)
 	$(REFERENCE_VENV)/bin/python -m pip install --disable-pip-version-check -q --no-deps "setuptools<70"
 	@touch $@
 
@@ -542,16 +546,17 @@ mlperf-compare: $(IR_READY) $(FEATURIZER) $(MODEL_FILES) $(MLPERF_CONF) $(MANIFE
 	  --json $(BUILD_DIR)/mlperf/compare/$(notdir $(IR_DIR))-$$(date +%Y%m%d-%H%M%S).json
 
 # A manifest in upstream's format for LibriSpeech as distributed (FLAC beside *.trans.txt), made
-# again when the folder's transcripts change or another folder of the same name is given.
+# again when the folder's transcripts change or another folder of the same name is given. Only
+# for the MLPerf targets: make wer reads DATASET itself, and need not list its transcripts.
 ifneq ($(DATASET),)
-DATASET_SETTING := $(abspath $(DATASET))
 ifneq ($(filter mlperf mlperf-manifest mlperf-compare,$(MAKECMDGOALS)),)
-  $(eval $(call remember,$(CONFIG_DIR)/dataset-$(notdir $(abspath $(DATASET))),DATASET_SETTING))
-endif
+DATASET_SETTING := $(abspath $(DATASET))
+$(eval $(call remember,$(CONFIG_DIR)/dataset-$(notdir $(abspath $(DATASET))),DATASET_SETTING))
 $(BUILD_DIR)/mlperf/manifests/$(notdir $(abspath $(DATASET))).json: $(CONFIG_DIR)/dataset-$(notdir $(abspath $(DATASET))) \
     $(shell find $(DATASET) -name '*.trans.txt' 2>/dev/null) $(PKG)/mlperf/manifest.py $(PKG)/mlperf/text.py | $(ENV_STAMP)
 	@mkdir -p $(@D)
 	$(PY) -m $(PKG).mlperf.manifest $(DATASET) --relative-to $(DATASET_DIR) --out $@
+endif
 endif
 mlperf-manifest: $(MANIFEST)
 

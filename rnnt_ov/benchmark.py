@@ -114,16 +114,15 @@ def measure(name, args):
     result["decode"] = decode
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # batch 1 only
     if name.startswith("openvino"):
-        result["batched"] = measure_batched(name, args, rng)
+        result["batched"] = measure_batched(name, args, rng, single.start())
     return result
 
 
-def measure_batched(name, args, rng):
+def measure_batched(name, args, rng, start):
     """Utterances per second of the encoder and the batched greedy decoder (as `make mlperf`
-    runs them) at each batch size: B utterances of --seq-len frames, encoded and decoded together."""
-    folder = ir_dir_of(name, args)
-    start = None if load_start(folder) else make_runtime("pytorch", args, 1).start()
-    runtime = BatchedOpenVINO(folder, precision="f32" if name == "openvino-f32" else None,
+    runs them) at each batch size: B utterances of --seq-len frames, encoded and decoded together.
+    `start`: the start step, as the batch-1 runtime of the same IR has it."""
+    runtime = BatchedOpenVINO(ir_dir_of(name, args), precision="f32" if name == "openvino-f32" else None,
                               threads=args.threads, start=start)
     figures = {}
     for batch in BATCHES[:2] if args.quick else BATCHES:
@@ -205,9 +204,10 @@ def print_table(results, apps, args):
             print(f"  {r + ' (' + results[r]['precision'] + ')':<26}" + "".join(
                 f"{figures[b]['utterances_per_s']:>8.2f} ({figures[b]['loop_utterances_per_s']:5.1f})" for b in sizes))
     if apps:
-        print(f"\nbenchmark_app on {args.ir_dir} (f32, one stream), beside the {INT8 if INT8 in results else 'openvino-f32'} column")
+        beside = INT8 if INT8 in results else "openvino-f32"      # the column that runs the same IR
+        print(f"\nbenchmark_app on {args.ir_dir} (f32, one stream), beside the {beside} column")
         for network, app in apps.items():
-            ours = results[INT8 if INT8 in results else "openvino-f32"]["throughput" if args.batch > 1 else "latency"][network]["median_ms"]
+            ours = results[beside]["throughput" if args.batch > 1 else "latency"][network]["median_ms"]
             if "error" in app:
                 print(f"  {network:<26}{app['error']}")
             else:

@@ -110,10 +110,58 @@ def load_start(folder):
         return {k: start[k] for k in start.files}
 
 
-def missing_start(folder):
-    return (f"{folder} has no {START_STEP}, r1.0's start-of-sequence step, which `make ir` writes "
+def checked_start(start, folder):
+    """The start step's outputs, or a one-line error for an IR set that has none (transcribe and
+    the MLPerf harness run without PyTorch, which could compute it)."""
+    if start is None:
+        raise InterfaceError(
+            f"{folder} has no {START_STEP}, r1.0's start-of-sequence step, which `make ir` writes "
             "beside the IR: without PyTorch it cannot be computed. `make verify IR_DIR=...` computes "
             f"it from PyTorch; if the IR came from the same checkpoint, copy build/onnx/{START_STEP} there")
+    return start
+
+
+def start_state(start):
+    """The start step as the decoders take it: (prediction output, (h, c))."""
+    return start["prediction_out"], (start["new_hidden_h"], start["new_hidden_c"])
+
+
+def compile_config(precision, threads):
+    """CPU plugin settings: latency first; precision "f32", or None for the CPU's default."""
+    config = {"PERFORMANCE_HINT": "LATENCY"}
+    if precision:
+        config["INFERENCE_PRECISION_HINT"] = precision
+    if threads:
+        config["INFERENCE_NUM_THREADS"] = threads
+    return config
+
+
+class BoundRequest:
+    """An infer request whose static inputs live in numpy buffers it shares: a call copies the
+    inputs in and runs, which costs a third of infer(dict) on tiny networks. Dynamic inputs are
+    passed as they are. Returns copies of the outputs, by name."""
+
+    def __init__(self, compiled):
+        self.request = compiled.create_infer_request()
+        self.buffers = {}
+        for i, port in enumerate(compiled.inputs):
+            if port.get_partial_shape().is_static:
+                buffer = np.zeros(port.get_shape(), port.get_element_type().to_dtype())
+                self.request.set_input_tensor(i, ov.Tensor(buffer, shared_memory=True))
+                self.buffers[port.get_any_name()] = buffer
+            else:
+                self.buffers[port.get_any_name()] = None
+        self.outputs = [port.get_any_name() for port in compiled.outputs]
+
+    def __call__(self, feed):
+        dynamic = {}
+        for name, buffer in self.buffers.items():
+            if buffer is None:
+                dynamic[name] = feed[name]
+            else:
+                np.copyto(buffer, feed[name])
+        self.request.infer(dynamic)
+        return {name: self.request.get_output_tensor(i).data.copy() for i, name in enumerate(self.outputs)}
 
 
 class OpenVINORuntime:
@@ -127,11 +175,7 @@ class OpenVINORuntime:
     def __init__(self, folder, suffix=".xml", precision="f32", threads=None, batch=None,
                  encoder_batch=None, dynamic_time=False, start=None):
         self.core = ov.Core()
-        config = {"PERFORMANCE_HINT": "LATENCY"}
-        if precision:
-            config["INFERENCE_PRECISION_HINT"] = precision
-        if threads:
-            config["INFERENCE_NUM_THREADS"] = threads
+        config = compile_config(precision, threads)
         self.requests, self.renamed = {}, {}
         for network in NETWORKS:
             model, self.renamed[network] = read_network(self.core, folder, network, suffix)
@@ -143,42 +187,17 @@ class OpenVINORuntime:
                 shape[0] = -1
                 model.reshape({"input.1": shape})
             compiled = self.core.compile_model(model, "CPU", config)
-            self.requests[network] = self._bind(compiled)
+            self.requests[network] = BoundRequest(compiled)
         # What the CPU plugin chose: f32 when asked, else its default (bf16 on bf16-capable CPUs).
         self.precision = compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name()
         self.folder = folder
         self._start = start or load_start(folder)
 
-    @staticmethod
-    def _bind(compiled):
-        """An infer request whose static inputs live in numpy buffers it shares: a call then
-        copies the inputs in and runs, which costs a third of infer(dict) on tiny networks."""
-        request = compiled.create_infer_request()
-        buffers = {}
-        for i, port in enumerate(compiled.inputs):
-            if port.get_partial_shape().is_static:
-                buffers[port.get_any_name()] = buffer = np.zeros(port.get_shape(), port.get_element_type().to_dtype())
-                request.set_input_tensor(i, ov.Tensor(buffer, shared_memory=True))
-            else:
-                buffers[port.get_any_name()] = None
-        outputs = [port.get_any_name() for port in compiled.outputs]
-        return request, buffers, outputs
-
     def run(self, network, feed):
-        request, buffers, outputs = self.requests[network]
-        dynamic = {}
-        for name, buffer in buffers.items():
-            if buffer is None:
-                dynamic[name] = feed[name]
-            else:
-                np.copyto(buffer, feed[name])
-        request.infer(dynamic)
-        return {name: request.get_output_tensor(i).data.copy() for i, name in enumerate(outputs)}
+        return self.requests[network](feed)
 
     def start(self):
-        if self._start is None:
-            raise InterfaceError(missing_start(self.folder))
-        return self._start
+        return checked_start(self._start, self.folder)
 
     def note(self):
         """One line if the IR's ports were matched by position and shape, else None."""
@@ -265,11 +284,7 @@ class BatchedOpenVINO:
 
     def __init__(self, folder, precision="f32", threads=None, start=None):
         self.core = ov.Core()
-        self.config = {"PERFORMANCE_HINT": "LATENCY"}
-        if precision:
-            self.config["INFERENCE_PRECISION_HINT"] = precision
-        if threads:
-            self.config["INFERENCE_NUM_THREADS"] = threads
+        self.config = compile_config(precision, threads)
         self.folder, self.renamed = folder, {}
         encoder, self.renamed["encoder"] = read_network(self.core, folder, "encoder")
         self.exact = mask_padded_frames(encoder)
@@ -287,15 +302,8 @@ class BatchedOpenVINO:
         if key not in self.requests:
             model = self.models[network].clone()
             set_batch(model, network, batch)
-            self.requests[key] = OpenVINORuntime._bind(self.core.compile_model(model, "CPU", self.config))
+            self.requests[key] = BoundRequest(self.core.compile_model(model, "CPU", self.config))
         return self.requests[key]
-
-    def _run(self, network, batch, feed):
-        request, buffers, outputs = self.request(network, batch)
-        for name, buffer in buffers.items():
-            np.copyto(buffer, feed[name])
-        request.infer()
-        return [request.get_output_tensor(i).data for i in range(len(outputs))], outputs
 
     def encode(self, features, lengths):
         """features (T, B, 240) padded, lengths (B,) -> encoded (B, ceil(T/2), 1024) and each row's
@@ -304,20 +312,14 @@ class BatchedOpenVINO:
         return out[self.encoder.output("encoded")], (np.asarray(lengths, np.int64) + 1) // 2
 
     def predict(self, labels, state):
-        values, names = self._run("prediction", len(labels), {"input.1": labels.reshape(-1, 1),
-                                                              "1": state[0], "2": state[1]})
-        out = dict(zip(names, values))
-        return out["prediction_out"].copy(), (out["new_hidden_h"].copy(), out["new_hidden_c"].copy())
+        out = self.request("prediction", len(labels))({"input.1": labels.reshape(-1, 1), "1": state[0], "2": state[1]})
+        return out["prediction_out"], (out["new_hidden_h"], out["new_hidden_c"])
 
     def join(self, f, g):
-        values, _ = self._run("joint", f.shape[0], {"0": f, "1": g})
-        return values[0].reshape(f.shape[0], -1)
+        return self.request("joint", f.shape[0])({"0": f, "1": g})["logits"].reshape(f.shape[0], -1)
 
     def start(self):
-        if self._start is None:
-            raise InterfaceError(missing_start(self.folder))
-        s = self._start
-        return s["prediction_out"], (s["new_hidden_h"], s["new_hidden_c"])
+        return start_state(checked_start(self._start, self.folder))
 
     def note(self):
         return renamed_note(self.folder, self.renamed)
@@ -349,8 +351,7 @@ class OnnxRuntimeRuntime:
 
 def callables(runtime):
     """encode, predict, join for greedy.py, on top of runtime.run."""
-    start = runtime.start()
-    start_out = (start["prediction_out"], (start["new_hidden_h"], start["new_hidden_c"]))
+    start_out = start_state(runtime.start())
 
     def encode(features, lengths):
         out = runtime.run("encoder", {"input.1": features, "1": lengths})

@@ -11,6 +11,8 @@ import os
 import sys
 import time
 
+from tqdm import tqdm
+
 from . import features
 from .interface import InterfaceError
 from .transcribe import Transcriber, add_arguments
@@ -59,14 +61,6 @@ def utterances(folder):
     return sorted(found)
 
 
-def progress(done, total, start):
-    width = 30
-    filled = width * done // total
-    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} utterances, "
-          f"{time.perf_counter() - start:.0f} s", end="" if done < total else "\n",
-          file=sys.stderr, flush=True)
-
-
 def main():
     parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
     parser.add_argument("dataset", help="LibriSpeech-layout folder, e.g. LibriSpeech/dev-clean")
@@ -81,8 +75,9 @@ def main():
         transcriber = Transcriber(args.ir_dir, args.featurizer, args.config, args.precision)
     except InterfaceError as err:
         sys.exit(f"error: {err}")
-    results, audio_seconds, busy, start = [], 0.0, 0.0, time.perf_counter()
-    for done, (utt_id, path, reference) in enumerate(todo, 1):
+    results, audio_seconds, busy = [], 0.0, 0.0
+    for utt_id, path, reference in tqdm(todo, file=sys.stderr, disable=False,
+                                        bar_format="{l_bar}{bar:30}| {n_fmt}/{total_fmt} utterances, {elapsed}"):
         try:
             samples = features.load_audio(path)
         except features.AudioError as err:
@@ -94,7 +89,6 @@ def main():
         results.append({"id": utt_id, "reference": reference, "hypothesis": hypothesis,
                         "errors": edit_distance(reference.split(), hypothesis.split()),
                         "words": len(reference.split())})
-        progress(done, len(todo), start)
     wer, errors, words = word_error_rate((r["reference"], r["hypothesis"]) for r in results)
     rtf = busy / audio_seconds
     print(f"WER {wer * 100:.3f}% ({errors} errors in {words} words, {len(results)} utterances, "

@@ -15,7 +15,7 @@ import sys
 
 import toml
 
-from ..wer import edit_distance
+from ..wer import word_error_rate
 from .manifest import DatasetError, read
 
 REFERENCE_WER = 7.452253714852645      # percent: upstream's FP32 model on dev-clean (its README)
@@ -32,20 +32,11 @@ def hypotheses(log_path, alphabet, dtype="int64"):
             for r in results}
 
 
-def word_error_rate(pairs):
-    """(WER, errors, words) over (hypothesis, reference) pairs, as upstream's metrics.py."""
-    errors = words = 0
-    for hypothesis, reference in pairs:
-        errors += edit_distance(reference.split(), hypothesis.split())
-        words += len(reference.split())
-    return (errors / words if words else float("inf")), errors, words
-
-
 def report(log_path, dataset, alphabet):
     """The lines upstream prints, and the MLPerf bound where it applies. Returns (lines, wer)."""
     found = hypotheses(log_path, alphabet)
-    pairs = [(text, dataset.utterances[index].transcript) for index, text in found.items()]
-    wer, errors, words = word_error_rate(pairs)
+    pairs = [(dataset.utterances[index].transcript, text) for index, text in found.items()]
+    wer, errors, words = word_error_rate(pairs)     # upstream's metrics.py: the same word-level sum
     lines = [f"Word Error Rate: {wer * 100}%, accuracy={(1 - wer) * 100}%",
              f"({errors} word errors in {words} reference words, {len(pairs)} samples)"]
     if len(dataset.utterances) == DEV_CLEAN_SAMPLES and len(pairs) == DEV_CLEAN_SAMPLES:

@@ -11,24 +11,22 @@ elsewhere), at the IR's batch. Writes the figures as JSON and a bar chart beside
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 
 from ..runtimes import OpenVINORuntime, encoder_input_shape
+from .run import summary_values
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def samples_per_second(log_dir):
-    with open(os.path.join(log_dir, "mlperf_log_summary.txt")) as f:
-        text = f.read()
-    rate, verdict = re.search(r"Samples per second\s*:\s*([\d.]+)", text), re.search(r"Result is\s*:\s*(\S+)", text)
-    if not rate:
+    value = summary_values(os.path.join(log_dir, "mlperf_log_summary.txt"))
+    if value("Samples per second") == "?":
         sys.exit(f"error: no 'Samples per second' in {log_dir}/mlperf_log_summary.txt")
-    return float(rate.group(1)), verdict.group(1) if verdict else "?"
+    return float(value("Samples per second")), value("Result is")
 
 
 def run(cmd, cwd=None):

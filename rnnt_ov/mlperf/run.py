@@ -55,14 +55,20 @@ def conf_value(path, model, scenario, key):
     return None
 
 
-def digest(summary_path, scenario):
-    """One line from LoadGen's summary: the figure the scenario is judged by, and the verdict."""
+def summary_values(summary_path):
+    """A function from a label of LoadGen's mlperf_log_summary.txt to its value ("?" if absent)."""
     with open(summary_path) as f:
         text = f.read()
 
     def value(label):
         match = re.search(rf"^{re.escape(label)}\s*:\s*(\S+)", text, re.M)
         return match.group(1) if match else "?"
+    return value
+
+
+def digest(summary_path, scenario):
+    """One line from LoadGen's summary: the figure the scenario is judged by, and the verdict."""
+    value = summary_values(summary_path)
 
     def ms(label):
         ns = value(label)
