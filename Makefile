@@ -15,57 +15,110 @@ SHELL := bash
 .DELETE_ON_ERROR:
 .SUFFIXES:
 MAKEFLAGS += --no-builtin-rules
+THIS_MAKEFILE := $(firstword $(MAKEFILE_LIST))
+comma := ,
 
-# ---- Variables a user may set ------------------------------------------------------------------
+# ---- Variables a user may set (make help lists them, from the comment above each) ---------------
+## the Python that makes the environments
 PYTHON         ?= python3
+## PyTorch's CPU wheel index, asked first for torch (empty: use your default index)
 TORCH_INDEX    ?= https://download.pytorch.org/whl/cpu
+## mo (openvino-dev 2024.6, Python 3.11-3.12) or ovc (openvino 2026.4, Python 3.11-3.14)
 CONVERTER      ?= mo
+## the mo route's environment (an existing one is used as it is)
 VENV           ?= .venv
+## the ovc route's environment, also where INT8 is quantized
 OVC_VENV       ?= .venv-ovc
+## where everything is built
 BUILD_DIR      ?= build
+## the upstream repository to clone
 MLCOMMONS_URL  ?= https://github.com/mlcommons/inference
+## its branch or tag
 MLCOMMONS_REV  ?= r1.0
+## an existing clone to use in place of cloning (r1.0 or today's layout)
 MLCOMMONS_PATH ?=
+## the checkpoint to download
 WEIGHTS_URL    ?= https://zenodo.org/record/3662521/files/DistributedDataParallel_1576581068.9962234-epoch-100.pt
+## a checkpoint already on disk, used in place of downloading
 WEIGHTS        ?=
+## the checkpoint's expected sha256 (none is published)
 WEIGHTS_SHA256 ?=
+## 1: load a checkpoint that holds more than tensors (runs pickled code: only for files you trust)
 TRUST_CHECKPOINT ?= 0
+## the ONNX opset of the export
 OPSET          ?= 12
+## encoder input frames of the IR, or dynamic
 SEQ_LEN        ?= 157
+## batch size of the IR; in make mlperf, utterances decoded together
 BATCH          ?= 1
+## weights of the IR: FP32, FP16, or INT8 (quantized with NNCF)
 PRECISION      ?= FP32
-IR_DIR         ?= $(BUILD_DIR)/ir/seq$(SEQ_LEN)-batch$(BATCH)-$(PRECISION)$(if $(filter ovc,$(CONVERTER)),-ovc)
+## where the IR set goes (or an IR set of yours to read: verify, benchmark, transcribe, wer, mlperf)
+IR_DIR         ?= $(call ir_dir,$(PRECISION))
+## random inputs per network in make verify
 VERIFY_SEEDS   ?= 3
+## threads given to each runtime in make benchmark
 BENCH_THREADS  ?= $(shell nproc)
-BENCH_RUNS     ?= 50
+## timed runs per figure in make benchmark, at most (each figure also stops after about a second)
+BENCH_RUNS     ?= 20
+## 1: a few runs only (a smoke test; figures not meaningful)
 BENCH_QUICK    ?= 0
+## 1: the long sweep (batched decoding up to 64 utterances, 5 s per figure)
+BENCH_SWEEP    ?= 0
+## make transcribe: 16 kHz mono WAV or FLAC files
 AUDIO          ?=
+## make wer: a LibriSpeech-layout folder; make mlperf: LibriSpeech FLAC instead of a manifest
 DATASET        ?=
+## OpenVINO's inference precision: f32, or default (the CPU's own choice, bf16 where it has it)
 INFER_PRECISION ?= f32
+## rounds of make recipe-timing
 TIMING_ROUNDS  ?= 3
+## make mlperf: Offline, Server or SingleStream
 SCENARIO       ?= Offline
+## make mlperf: performance or accuracy
 MODE           ?= performance
+## make mlperf: the dataset as upstream's harness takes it (dev-clean-wav.json)
 MANIFEST       ?=
+## make mlperf: the folder the manifest's fname entries are relative to (default: its own)
 DATASET_DIR    ?=
+## make mlperf: LoadGen's settings of this system
 USER_CONF      ?= rnnt_ov/mlperf/user.conf
+## PRECISION=INT8: the folder holding LibriSpeech train-clean-100
 CALIBRATION_DIR  ?=
+## PRECISION=INT8: a calibration list (default: MLPerf's, from the clone), or a folder of audio
 CALIBRATION_LIST ?=
+## PRECISION=INT8: the networks to quantize
 INT8_NETWORKS  ?= encoder
+## PRECISION=INT8: a dataset for accuracy control (with MAX_WER_DROP)
 VALIDATION     ?=
+## PRECISION=INT8: word error rate points that quantization may cost on VALIDATION
 MAX_WER_DROP   ?=
+## make mlperf-compare: the environment of upstream's reference SUT
+REFERENCE_VENV ?= .venv-reference
+## make mlperf-compare: samples issued per run
+COMPARE_SAMPLES ?= 60
+## make mlperf-compare: alternating rounds
+COMPARE_ROUNDS ?= 3
+VARIABLES := $(shell sed -n 's/^\([A-Z_0-9]*\) *?=.*/\1/p' $(THIS_MAKEFILE))
 
-# ---- Derived paths -----------------------------------------------------------------------------
+# ---- Goals ---------------------------------------------------------------------------------------
+# What the command line asks for; goals that build nothing need no checks of the build settings.
+GOALS        := $(or $(MAKECMDGOALS),all)
+MLPERF_GOALS := mlperf mlperf-manifest mlperf-compare
+QUIET_GOALS  := help test check test-fast clean distclean
+BUILD_GOALS  := $(filter-out $(QUIET_GOALS) demo,$(GOALS))
+asked        = $(filter $(1),$(GOALS))
+
+# ---- Derived paths -------------------------------------------------------------------------------
+# $(call ir_dir,PRECISION): the folder of an IR set of this configuration.
+ir_dir = $(BUILD_DIR)/ir/seq$(SEQ_LEN)-batch$(BATCH)-$(1)$(if $(filter ovc,$(CONVERTER)),-ovc)
 # Two environments, one per converter: openvino-dev 2024.6 (mo) pins numpy<2 and stops at Python
 # 3.12; today's openvino (ovc) needs neither. Both hold the same torch and onnx (requirements-common.txt),
 # which export byte-identical ONNX, so the steps before conversion run in whichever is in use and
 # switching converter reuses the ONNX.
 MO_STAMP    := $(VENV)/.rnnt-requirements
 OVC_STAMP   := $(OVC_VENV)/.rnnt-requirements
-ifeq ($(CONVERTER),ovc)
-  ENV := $(OVC_VENV)
-else
-  ENV := $(VENV)
-endif
+ENV         := $(if $(filter ovc,$(CONVERTER)),$(OVC_VENV),$(VENV))
 PY          := $(ENV)/bin/python
 ENV_STAMP   := $(ENV)/.rnnt-requirements
 CONVERT     := $(ENV)/bin/$(CONVERTER)
@@ -96,6 +149,7 @@ else
 endif
 MODEL_PY    := $(MODEL_DIR)/model_separable_rnnt.py
 MODEL_FILES := $(MODEL_PY) $(MODEL_DIR)/rnn.py $(MODEL_DIR)/configs/rnnt.toml
+RNNT_TOML   := $(MODEL_DIR)/configs/rnnt.toml
 # The MLPerf rules and the calibration list of the clone: at the top at r1.0, mlperf.conf under
 # loadgen/ on today's master.
 MLPERF_CONFS := mlperf.conf loadgen/mlperf.conf
@@ -103,24 +157,11 @@ MLPERF_CONF  := $(or $(firstword $(wildcard $(MLPERF_CONFS:%=$(SRC_DIR)/%))),$(S
 UPSTREAM_CALIBRATION := $(SRC_DIR)/calibration/LibriSpeech/calibration_files.txt
 CHECKOUT_PATHS := speech_recognition/rnnt mlperf.conf calibration/LibriSpeech
 
-ifneq ($(WEIGHTS),)
-  WEIGHTS_FILE := $(WEIGHTS)
-else
-  WEIGHTS_FILE := $(BUILD_DIR)/download/$(notdir $(WEIGHTS_URL))
-endif
-
-ifeq ($(PRECISION),FP16)
-  COMPRESS := True
-else
-  COMPRESS := False
-endif
+WEIGHTS_FILE := $(or $(WEIGHTS),$(BUILD_DIR)/download/$(notdir $(WEIGHTS_URL)))
+COMPRESS     := $(if $(filter FP16,$(PRECISION)),True,False)
 # PRECISION=INT8 quantizes the FP32 set of the same configuration (CONV_DIR), which the converter
 # makes as for PRECISION=FP32; every other precision is converted straight into IR_DIR.
-ifeq ($(PRECISION),INT8)
-  CONV_DIR := $(BUILD_DIR)/ir/seq$(SEQ_LEN)-batch$(BATCH)-FP32$(if $(filter ovc,$(CONVERTER)),-ovc)
-else
-  CONV_DIR := $(IR_DIR)
-endif
+CONV_DIR := $(if $(filter INT8,$(PRECISION)),$(call ir_dir,FP32),$(IR_DIR))
 # The documented encoder command freezes the lengths input to SEQ_LEN, one value per batch row.
 # SEQ_LEN=dynamic leaves the time axis open ("?") and keeps the lengths as an input.
 ifeq ($(SEQ_LEN),dynamic)
@@ -131,9 +172,16 @@ else
   LENGTHS := $(strip $(foreach _,$(shell seq 1 $(BATCH) 2>/dev/null),$(SEQ_LEN)))
 endif
 
-# ---- Checks before any work --------------------------------------------------------------------
+# ---- Checks before any work ----------------------------------------------------------------------
+# $(call positive_int,VAR,EXAMPLE) and $(call one_of,VAR,ALLOWED,WHAT TO USE): one line and no work
+# when a setting is wrong.
 positive_int = $(if $(shell [[ '$(subst ',,$($(1)))' =~ ^[1-9][0-9]*$$ ]] && echo ok),,\
   $(error $(1)=$($(1)) is not a positive integer: use e.g. $(1)=$(2)))
+one_of = $(if $(filter $(2),$($(1))),,$(error $(1)=$($(1)) is not supported: use $(3)))
+# $(call needs_folder,VAR,HINT) and $(call needs_file,VAR,HINT): a path that must exist.
+needs_folder = $(if $(wildcard $($(1))/.),,$(error $(1)=$($(1)) is not a folder: $(2)))
+needs_file   = $(if $(wildcard $($(1))),,$(error $(1)=$($(1)) does not exist: $(2)))
+
 ifneq ($(SEQ_LEN),dynamic)
   $(call positive_int,SEQ_LEN,157 or SEQ_LEN=dynamic)
 endif
@@ -141,21 +189,15 @@ $(call positive_int,BATCH,1)
 $(call positive_int,OPSET,12)
 $(call positive_int,VERIFY_SEEDS,3)
 $(call positive_int,BENCH_THREADS,2)
-$(call positive_int,BENCH_RUNS,50)
+$(call positive_int,BENCH_RUNS,20)
 $(call positive_int,TIMING_ROUNDS,3)
-ifeq ($(filter mo ovc,$(CONVERTER)),)
-  $(error CONVERTER=$(CONVERTER) is not supported: use CONVERTER=mo (openvino-dev 2024.6, Python 3.11-3.12) or CONVERTER=ovc (openvino 2026.4, Python 3.11-3.14))
-endif
+$(call one_of,CONVERTER,mo ovc,CONVERTER=mo (openvino-dev 2024.6, Python 3.11-3.12) or CONVERTER=ovc (openvino 2026.4, Python 3.11-3.14))
+$(call one_of,PRECISION,FP32 FP16 INT8,PRECISION=FP32$(comma) FP16 or INT8)
+$(call one_of,INFER_PRECISION,f32 default,f32$(comma) or default for the CPU's own choice)
 ifeq ($(abspath $(VENV)),$(abspath $(OVC_VENV)))
   $(error VENV and OVC_VENV are both $(VENV): the two converters need separate environments (their numpy pins conflict))
 endif
-ifeq ($(filter FP32 FP16 INT8,$(PRECISION)),)
-  $(error PRECISION=$(PRECISION) is not supported: use PRECISION=FP32, FP16 or INT8)
-endif
-ifeq ($(filter f32 default,$(INFER_PRECISION)),)
-  $(error INFER_PRECISION=$(INFER_PRECISION) is not supported: use f32, or default for the CPU's own choice)
-endif
-ifneq ($(filter transcribe,$(MAKECMDGOALS)),)
+ifneq ($(call asked,transcribe),)
   ifeq ($(AUDIO),)
     $(error no AUDIO given: make transcribe AUDIO=speech.flac (16 kHz mono WAV or FLAC))
   endif
@@ -163,56 +205,42 @@ ifneq ($(filter transcribe,$(MAKECMDGOALS)),)
     $(error AUDIO: no such file: $(filter-out $(wildcard $(AUDIO)),$(AUDIO)))
   endif
 endif
-ifneq ($(filter wer,$(MAKECMDGOALS)),)
-  ifeq ($(wildcard $(DATASET)/.),)
-    $(error DATASET=$(DATASET) is not a folder: make wer DATASET=/path/to/LibriSpeech/dev-clean)
-  endif
+ifneq ($(call asked,wer),)
+  $(call needs_folder,DATASET,make wer DATASET=/path/to/LibriSpeech/dev-clean)
 endif
 # make mlperf: the dataset as upstream's harness takes it (a manifest, and the folder its fname
 # entries are relative to, by default the manifest's own), or LibriSpeech as distributed
 # (DATASET=, FLAC and *.trans.txt), for which a manifest is written.
-ifneq ($(filter mlperf mlperf-manifest mlperf-compare,$(MAKECMDGOALS)),)
-  ifeq ($(filter Offline Server SingleStream,$(SCENARIO)),)
-    $(error SCENARIO=$(SCENARIO) is not supported: use SCENARIO=Offline, Server or SingleStream)
-  endif
-  ifeq ($(filter performance accuracy,$(MODE)),)
-    $(error MODE=$(MODE) is not supported: use MODE=performance or MODE=accuracy)
-  endif
+ifneq ($(call asked,$(MLPERF_GOALS)),)
+  $(call one_of,SCENARIO,Offline Server SingleStream,SCENARIO=Offline$(comma) Server or SingleStream)
+  $(call one_of,MODE,performance accuracy,MODE=performance or MODE=accuracy)
   ifeq ($(MANIFEST)$(DATASET),)
     $(error no MANIFEST given: make mlperf MANIFEST=/data/dev-clean-wav.json DATASET_DIR=/data (upstream's format), or DATASET=/data/LibriSpeech/dev-clean (FLAC and *.trans.txt))
   endif
   ifneq ($(MANIFEST),)
-    ifeq ($(wildcard $(MANIFEST)),)
-      $(error MANIFEST=$(MANIFEST) does not exist: give the JSON manifest of the dataset, or DATASET= for a LibriSpeech folder)
-    endif
+    $(call needs_file,MANIFEST,give the JSON manifest of the dataset$(comma) or DATASET= for a LibriSpeech folder)
   else
-    ifeq ($(wildcard $(DATASET)/.),)
-      $(error DATASET=$(DATASET) is not a folder: make mlperf DATASET=/path/to/LibriSpeech/dev-clean)
-    endif
+    $(call needs_folder,DATASET,make mlperf DATASET=/path/to/LibriSpeech/dev-clean)
     MANIFEST    := $(BUILD_DIR)/mlperf/manifests/$(notdir $(abspath $(DATASET))).json
     DATASET_DIR := $(or $(DATASET_DIR),$(patsubst %/,%,$(dir $(abspath $(DATASET)))))
   endif
   DATASET_DIR := $(or $(DATASET_DIR),$(patsubst %/,%,$(dir $(MANIFEST))))
-  ifeq ($(wildcard $(USER_CONF)),)
-    $(error USER_CONF=$(USER_CONF) does not exist: give a LoadGen user.conf, or leave USER_CONF unset for the project's own)
-  endif
+  $(call needs_file,USER_CONF,give a LoadGen user.conf$(comma) or leave USER_CONF unset for the project's own)
 endif
 
 # PRECISION=INT8: calibration audio is required (never random data), checked before any work.
+CALIBRATION_HINT := PRECISION=INT8 calibrates on real audio: give CALIBRATION_DIR= the folder holding LibriSpeech \
+  train-clean-100 (upstream's WAV conversion or the original FLAC), or CALIBRATION_LIST= a folder of audio files
 ifeq ($(PRECISION),INT8)
-  ifneq ($(filter-out help clean distclean test check,$(or $(MAKECMDGOALS),all)),)
+  ifneq ($(BUILD_GOALS),)
     ifneq ($(CALIBRATION_DIR),)
-      ifeq ($(wildcard $(CALIBRATION_DIR)/.),)
-        $(error CALIBRATION_DIR=$(CALIBRATION_DIR) is not a folder: give the folder holding LibriSpeech train-clean-100)
-      endif
+      $(call needs_folder,CALIBRATION_DIR,give the folder holding LibriSpeech train-clean-100)
     endif
     ifneq ($(CALIBRATION_LIST),)
-      ifeq ($(wildcard $(CALIBRATION_LIST)),)
-        $(error CALIBRATION_LIST=$(CALIBRATION_LIST) does not exist: give a list like MLPerf's calibration_files.txt, or a folder of audio files)
-      endif
+      $(call needs_file,CALIBRATION_LIST,give a list like MLPerf's calibration_files.txt$(comma) or a folder of audio files)
     endif
     ifeq ($(CALIBRATION_DIR)$(CALIBRATION_LIST)$(wildcard $(IR_DIR)/.calibration),)
-      $(error PRECISION=INT8 calibrates on real audio: give CALIBRATION_DIR= the folder holding LibriSpeech train-clean-100 (upstream's WAV conversion or the original FLAC), or CALIBRATION_LIST= a folder of audio files)
+      $(error $(CALIBRATION_HINT))
     endif
     ifneq ($(if $(VALIDATION),1)$(if $(MAX_WER_DROP),1),$(if $(VALIDATION),11))
       $(error VALIDATION= and MAX_WER_DROP= go together: e.g. VALIDATION=/data/LibriSpeech/dev-clean MAX_WER_DROP=0.5 (word error rate points))
@@ -247,14 +275,14 @@ CALIBRATION_SETTING = dir=$(abspath $(CALIBRATION_DIR)) list=$(abspath $(or $(CA
 FOREIGN_IR := $(if $(wildcard $(IR_DIR)/.settings),,$(if $(wildcard $(IR_DIR)/*),1))
 ifeq ($(FOREIGN_IR),1)
   IR_READY :=
-  ifneq ($(filter all ir,$(or $(MAKECMDGOALS),all)),)
+  ifneq ($(call asked,all ir),)
     $(error IR_DIR=$(IR_DIR) holds files that this recipe did not write (no .settings): it is only read, never built into; give make ir an IR_DIR of its own)
   endif
 else
   IR_READY := $(IR_DIR)/rnnt_ir.txt
 endif
 
-ifneq ($(filter-out help test check clean distclean demo,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(BUILD_GOALS),)
   $(eval $(call remember,$(CONFIG_DIR)/source,SOURCE_SETTING))
   $(eval $(call remember,$(CONFIG_DIR)/weights,WEIGHTS_SETTING))
   $(eval $(call remember,$(CONFIG_DIR)/opset,OPSET))
@@ -269,61 +297,29 @@ ifneq ($(filter-out help test check clean distclean demo,$(or $(MAKECMDGOALS),al
   endif
 endif
 
-# ---- Targets -----------------------------------------------------------------------------------
-.PHONY: all ir onnx weights source venv verify benchmark recipe-timing mlperf mlperf-manifest mlperf-compare demo transcribe wer \
-  test check clean distclean help
+# ---- Targets -------------------------------------------------------------------------------------
+.PHONY: all ir onnx weights source venv verify benchmark recipe-timing mlperf mlperf-manifest mlperf-compare demo \
+  transcribe wer test check test-fast clean distclean help
 all: ir
 
-ir: $(IR_DIR)/rnnt_ir.txt
-onnx: $(ONNX_FILES)
-weights: $(MIGRATED) $(FEATURIZER)
-source: $(MODEL_FILES)
-venv: $(ENV_STAMP)
+ir: $(IR_DIR)/rnnt_ir.txt  ## three OpenVINO IR in IR_DIR: rnnt_encoder, rnnt_prediction, rnnt_joint (.xml/.bin)
+onnx: $(ONNX_FILES)  ## the three ONNX files (and the migrated weights: one step makes both)
+weights: $(MIGRATED) $(FEATURIZER)  ## the migrated state dict and featurizer tensors (the same step exports the ONNX)
+source: $(MODEL_FILES)  ## the upstream model code (shallow clone, or MLCOMMONS_PATH)
+venv: $(ENV_STAMP)  ## the Python environment of CONVERTER: VENV (mo) or OVC_VENV (ovc)
 
-# Step 0: the Python environment of the converter in use, rebuilt when its requirements change.
-# VENV and OVC_VENV may name existing environments: the requirements are installed into them.
-# pip's byte-compiling of all of torch costs ~20 s; instead compile only what the recipe runs
-# (mo or ovc, onnx) and what importing torch loads, which makes every later step as fast as a
-# full compile would.
-# torch first, from PyTorch's CPU wheel index (TORCH_INDEX) when it answers: the same pinned
-# version as on PyPI, where Linux gets the CUDA build with several GB of nvidia-* packages for a
-# job that never touches a GPU. Its dependencies and everything else then come from the usual
-# index. An index that does not answer within 5 s is skipped with a note, so that pip does not
-# spend ~20 s retrying it; TORCH_INDEX= skips it always.
-TORCH_PIN = torch==$(shell sed -n 's/^torch==\([^ #]*\).*/\1/p' requirements-common.txt)
-define torch_from_index
-if curl -fsS -o /dev/null --connect-timeout 5 --max-time 10 "$(TORCH_INDEX)/torch/" 2>/dev/null; then \
-  echo '$(1)/bin/python -m pip install --no-deps --index-url $(TORCH_INDEX) $(TORCH_PIN)'; \
-  $(1)/bin/python -m pip install --disable-pip-version-check --no-compile -q --no-deps --index-url "$(TORCH_INDEX)" "$(TORCH_PIN)" \
-    || echo "note: pip could not install $(TORCH_PIN) from TORCH_INDEX=$(TORCH_INDEX): torch comes from your default index" >&2; \
-else \
-  echo "note: TORCH_INDEX=$(TORCH_INDEX) does not answer: torch comes from your default index (on Linux x86_64 PyPI serves the CUDA build, several GB); set TORCH_INDEX= to skip this check" >&2; \
-fi
-endef
-
-# $(call venv_install,DIR,REQUIREMENTS): the venv (marked as made here, so that distclean may remove
-# it; an existing one is used as it is), torch first, then the requirements.
-define venv_install
-[[ -x $(1)/bin/python ]] || { $(PYTHON) -m venv $(1) && touch $(1)/.created-by-rnnt-ir; }
-$(if $(TORCH_INDEX),@$(call torch_from_index,$(1)))
-$(1)/bin/python -m pip install --disable-pip-version-check --no-compile -q -r $(2)
-endef
-
-# $(call venv_rule,DIR,REQUIREMENTS,OLDEST 3.x,NEWEST 3.x,ROUTE,HINT,PACKAGES TO COMPILE)
+# Step 0: the environment of the converter in use, rebuilt when its requirements change, made by
+# make_venv.py (its docstring says how). VENV and OVC_VENV may name existing environments: the
+# requirements are installed into them.
+# $(call venv_rule,DIR,REQUIREMENTS,PYTHON RANGE,ROUTE,HINT,PACKAGES TO COMPILE)
 define venv_rule
-$(1)/.rnnt-requirements: $(2) requirements-common.txt
-	@$$(PYTHON) -c 'import sys; v = sys.version_info[:2]; ok = (3, $(3)) <= v <= (3, $(4)); \
-	  ok or sys.exit(f"error: {sys.executable} is Python {v[0]}.{v[1]}; $(5) needs 3.$(3) to 3.$(4): $(strip $(6))")'
-	@echo "== environment: $(1) from $(2)"
-	$$(call venv_install,$(1),$(2))
-	@site=$$$$($(1)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
-	  $(1)/bin/python -W ignore -m compileall -q -j0 $(7:%=$$$$site/%) > /dev/null
-	@env -u PYTHONDONTWRITEBYTECODE $(1)/bin/python -c 'import torch, torch.onnx, onnx, toml'
-	@touch $$@
+$(1)/.rnnt-requirements: $(2) requirements-common.txt make_venv.py
+	@$$(PYTHON) make_venv.py $(1) $(2) --python-range $(3) --route "$(4)" --hint "$(strip $(5))" \
+	  --torch-index "$$(TORCH_INDEX)" --compile $(6) --check "torch, torch.onnx, onnx, toml"
 endef
-$(eval $(call venv_rule,$(VENV),requirements.txt,11,12,the mo route (openvino-dev 2024.6),\
+$(eval $(call venv_rule,$(VENV),requirements.txt,3.11-3.12,the mo route (openvino-dev 2024.6),\
   run make PYTHON=python3.12 (or 3.11) or use make CONVERTER=ovc,openvino onnx networkx))
-$(eval $(call venv_rule,$(OVC_VENV),requirements-ovc.txt,11,14,the ovc route (openvino 2026.4),\
+$(eval $(call venv_rule,$(OVC_VENV),requirements-ovc.txt,3.11-3.14,the ovc route (openvino 2026.4),\
   run make PYTHON=python3.13 (or 3.11 to 3.14),openvino onnx))
 
 # Steps 1-2: the upstream source. A shallow clone of only speech_recognition/rnnt, as documented,
@@ -345,16 +341,15 @@ $(MODEL_FILES) $(MLPERF_CONF) $(UPSTREAM_CALIBRATION) &: $(CONFIG_DIR)/source
 	@rm -rf $(SRC_DIR)
 	@mv $(SRC_DIR).tmp $(SRC_DIR)
 	@touch $(MODEL_FILES) $(MLPERF_CONF) $(UPSTREAM_CALIBRATION)
-else ifeq ($(MODEL_MISSING),1)
-$(MODEL_FILES):
-	@echo "error: MLCOMMONS_PATH=$(MLCOMMONS_PATH) holds no RNN-T model: looked for $(LAYOUTS:%=%/model_separable_rnnt.py); point it at a clone of github.com/mlcommons/inference" >&2
-	@exit 1
 else
+# An existing clone is only read: a missing file gets one line.
 $(MODEL_FILES):
+ifeq ($(MODEL_MISSING),1)
+	@echo "error: MLCOMMONS_PATH=$(MLCOMMONS_PATH) holds no RNN-T model: looked for $(LAYOUTS:%=%/model_separable_rnnt.py); point it at a clone of github.com/mlcommons/inference" >&2
+else
 	@echo "error: $@ is missing from MLCOMMONS_PATH=$(MLCOMMONS_PATH): the clone is incomplete" >&2
-	@exit 1
 endif
-ifneq ($(MLCOMMONS_PATH),)
+	@exit 1
 $(MLPERF_CONF):
 	@echo "error: MLCOMMONS_PATH=$(MLCOMMONS_PATH) has no mlperf.conf (looked for $(MLPERF_CONFS)): make mlperf reads LoadGen's rules from the clone" >&2
 	@exit 1
@@ -399,7 +394,6 @@ endif
 INPUT_encoder    := input.1[$(TIME) $(BATCH) 240],1[$(BATCH)]
 INPUT_prediction := input.1[$(BATCH) 1],1[2 $(BATCH) 320],2[2 $(BATCH) 320]
 INPUT_joint      := 0[$(BATCH) 1 1024],1[$(BATCH) 1 320]
-comma := ,
 commas = $(subst $() ,$(comma),$(1))
 IR_NETWORK_FILES := $(filter-out %.npz,$(IR_FILES))
 CONV_NETWORK_FILES := $(IR_NETWORK_FILES:$(IR_DIR)/%=$(CONV_DIR)/%)
@@ -450,7 +444,7 @@ CAL = $(patsubst $(1)=%,%,$(filter $(1)=%,$(file <$(IR_DIR)/.calibration)))
 INT8_TMP := $(IR_DIR)/.tmp-int8
 QUANTIZE = $(OVC_PY) -m $(PKG).quantize --fp32-ir-dir $(CONV_DIR) --output-dir $(INT8_TMP) --featurizer $(FEATURIZER) \
   $(if $(call CAL,dir),--calibration-dir $(call CAL,dir) )--calibration-list $(call CAL,list) --networks $(subst +, ,$(call CAL,networks)) \
-  $(if $(call CAL,validation),--validation $(call CAL,validation) --max-wer-drop $(call CAL,drop) --config $(MODEL_DIR)/configs/rnnt.toml)
+  $(if $(call CAL,validation),--validation $(call CAL,validation) --max-wer-drop $(call CAL,drop) --config $(RNNT_TOML))
 $(IR_NETWORK_FILES) &: $(IR_DIR)/.calibration $(CONV_NETWORK_FILES) $(FEATURIZER) $(IR_DIR)/.settings $(OVC_STAMP) \
     $(PKG)/quantize.py $(if $(CALIBRATION_LIST),,$(UPSTREAM_CALIBRATION))
 	@echo '== quantize: $(CONV_DIR) -> $(IR_DIR) (INT8, NNCF; $(subst +, ,$(call CAL,networks)))'
@@ -460,17 +454,14 @@ $(IR_NETWORK_FILES) &: $(IR_DIR)/.calibration $(CONV_NETWORK_FILES) $(FEATURIZER
 	@for ext in bin xml; do for n in $(NETWORKS); do mv $(INT8_TMP)/rnnt_$$n.$$ext $(IR_DIR)/; done; done
 	@rm -rf $(INT8_TMP)
 
-$(CONV_DIR)/$(START_STEP): $(ONNX_DIR)/$(START_STEP) $(CONV_DIR)/.settings
-	@cp $< $@.tmp
-	@mv $@.tmp $@
-
 $(IR_DIR)/.calibration:
-	@echo "error: PRECISION=INT8 calibrates on real audio: give CALIBRATION_DIR= the folder holding LibriSpeech train-clean-100 (upstream's WAV conversion or the original FLAC), or CALIBRATION_LIST= a folder of audio files" >&2
+	@echo "error: $(CALIBRATION_HINT)" >&2
 	@exit 1
 endif
 
-# The start-of-sequence step goes with the IR, so that the IR folder alone can decode.
-$(IR_DIR)/$(START_STEP): $(ONNX_DIR)/$(START_STEP) $(IR_DIR)/.settings
+# The start-of-sequence step goes with each IR set (an INT8 set's FP32 set too), so that the IR
+# folder alone can decode.
+%/$(START_STEP): $(ONNX_DIR)/$(START_STEP) %/.settings
 	@cp $< $@.tmp
 	@mv $@.tmp $@
 
@@ -489,82 +480,76 @@ $(BUILD_DIR)/download $(WEIGHTS_DIR) $(ONNX_DIR):
 # triggered it): a failed conversion would destroy the earlier good IR. Precious targets are
 # never deleted.
 .PRECIOUS: $(MODEL_FILES) $(WEIGHTS_FILE) $(MIGRATED) $(FEATURIZER) $(ONNX_FILES) $(IR_FILES) $(IR_DIR)/rnnt_ir.txt \
-  $(CONV_NETWORK_FILES)
+  $(CONV_NETWORK_FILES) $(CONV_DIR)/$(START_STEP)
 
-# ---- Using the IR ------------------------------------------------------------------------------
-# PyTorch (upstream code, migrated weights) against the ONNX and the IR of this configuration.
-verify: $(IR_READY) $(ONNX_FILES) $(MODEL_FILES) $(MIGRATED)
+# ---- Using the IR --------------------------------------------------------------------------------
+verify: $(IR_READY) $(ONNX_FILES) $(MODEL_FILES) $(MIGRATED)  ## the IR and ONNX against the PyTorch model: per network, and a greedy decode
 	$(PY) -m $(PKG).verify --ir-dir $(IR_DIR) --onnx-dir $(ONNX_DIR) --model-dir $(MODEL_DIR) \
 	  --weights $(MIGRATED) --seeds $(VERIFY_SEEDS)
 
-# PyTorch, ONNX Runtime and OpenVINO (f32 and the CPU's default) side by side; figures also in JSON.
 # An INT8 set is timed beside its FP32 set (at f32 and at the CPU's default).
-benchmark: $(IR_READY) $(ONNX_FILES) $(MODEL_FILES) $(MIGRATED) $(if $(filter INT8,$(PRECISION)),$(CONV_NETWORK_FILES) $(CONV_DIR)/$(START_STEP))
+benchmark: $(IR_READY) $(ONNX_FILES) $(MODEL_FILES) $(MIGRATED) $(if $(filter INT8,$(PRECISION)),$(CONV_NETWORK_FILES) $(CONV_DIR)/$(START_STEP))  ## PyTorch, ONNX Runtime and the IR side by side; JSON and charts in build/benchmark/
 	@mkdir -p $(BUILD_DIR)/benchmark
-	$(PY) -m $(PKG).benchmark --ir-dir $(IR_DIR)$(if $(filter INT8,$(PRECISION)), --fp32-ir-dir $(CONV_DIR)) --onnx-dir $(ONNX_DIR) --model-dir $(MODEL_DIR) \
-	  --weights $(MIGRATED) --threads $(BENCH_THREADS) --runs $(BENCH_RUNS)$(if $(filter 1,$(BENCH_QUICK)), --quick) \
+	$(PY) -m $(PKG).benchmark --ir-dir $(IR_DIR)$(if $(filter INT8,$(PRECISION)), --fp32-ir-dir $(CONV_DIR)) --onnx-dir $(ONNX_DIR) \
+	  --model-dir $(MODEL_DIR) --weights $(MIGRATED) --threads $(BENCH_THREADS) --runs $(BENCH_RUNS)$(if $(filter 1,$(BENCH_QUICK)), --quick)$(if $(filter 1,$(BENCH_SWEEP)), --sweep) \
 	  --json $(BUILD_DIR)/benchmark/$(notdir $(IR_DIR))-$$(date +%Y%m%d-%H%M%S).json
 
 # Speech to text with the IR: upstream's featurizer in numpy, greedy decoding with the three IR.
-ASR_ARGS = --ir-dir $(IR_DIR) --featurizer $(FEATURIZER) --config $(MODEL_DIR)/configs/rnnt.toml \
-  --precision $(INFER_PRECISION)
-transcribe: $(IR_READY) $(FEATURIZER) $(MODEL_FILES)
+ASR_ARGS = --ir-dir $(IR_DIR) --featurizer $(FEATURIZER) --config $(RNNT_TOML) --precision $(INFER_PRECISION)
+transcribe: $(IR_READY) $(FEATURIZER) $(MODEL_FILES)  ## AUDIO=file.flac: print its transcript (16 kHz mono WAV or FLAC)
 	@$(PY) -m $(PKG).transcribe $(ASR_ARGS) $(AUDIO)
 
-wer: $(IR_READY) $(FEATURIZER) $(MODEL_FILES)
+wer: $(IR_READY) $(FEATURIZER) $(MODEL_FILES)  ## DATASET=LibriSpeech/dev-clean: word error rate over a LibriSpeech-layout folder
 	@mkdir -p $(BUILD_DIR)/wer
 	$(PY) -m $(PKG).wer $(ASR_ARGS) $(DATASET) \
 	  --json $(BUILD_DIR)/wer/$(notdir $(abspath $(DATASET)))-$(notdir $(IR_DIR))-$(INFER_PRECISION).json
 
-# ---- MLPerf ------------------------------------------------------------------------------------
+# ---- MLPerf --------------------------------------------------------------------------------------
 # LoadGen runs the IR of this configuration (SCENARIO, MODE); the logs of each run go to a folder
 # of their own, renamed from .tmp only when the run is complete.
 MLPERF_RUN := $(BUILD_DIR)/mlperf/$(notdir $(IR_DIR))-$(INFER_PRECISION)/$(SCENARIO)-$(MODE)
-mlperf: $(IR_READY) $(FEATURIZER) $(MODEL_FILES) $(MLPERF_CONF) $(MANIFEST) $(USER_CONF)
+mlperf: $(IR_READY) $(FEATURIZER) $(MODEL_FILES) $(MLPERF_CONF) $(MANIFEST) $(USER_CONF)  ## MANIFEST=dev-clean-wav.json (or DATASET=LibriSpeech/dev-clean): MLPerf LoadGen, SCENARIO, MODE
 	@mkdir -p $(dir $(MLPERF_RUN))
 	$(PY) -m $(PKG).mlperf.run --scenario $(SCENARIO) --mode $(MODE) --manifest $(MANIFEST) \
 	  --dataset-dir $(DATASET_DIR) --mlperf-conf $(MLPERF_CONF) --user-conf $(USER_CONF) $(ASR_ARGS) \
 	  --log-dir $(MLPERF_RUN)
 
-# Upstream's PyTorch reference SUT against this harness, Offline samples/s side by side
-# (rnnt_ov/mlperf/compare.py). The reference runs from the clone, in an environment of its own.
-REFERENCE_VENV  ?= .venv-reference
-COMPARE_SAMPLES ?= 60
-COMPARE_ROUNDS  ?= 3
-$(REFERENCE_VENV)/.rnnt-requirements: requirements-reference.txt
-	@echo "== environment: $(REFERENCE_VENV) from requirements-reference.txt (upstream's reference SUT)"
-	$(call venv_install,$(REFERENCE_VENV),requirements-reference.txt)
-	$(REFERENCE_VENV)/bin/python -m pip install --disable-pip-version-check -q --no-deps "setuptools<70"
-	@touch $@
-
-mlperf-compare: $(IR_READY) $(FEATURIZER) $(MODEL_FILES) $(MLPERF_CONF) $(MANIFEST) $(WEIGHTS_FILE) $(REFERENCE_VENV)/.rnnt-requirements
-	@mkdir -p $(BUILD_DIR)/mlperf/compare
-	$(PY) -m $(PKG).mlperf.compare --reference-python $(REFERENCE_VENV)/bin/python --rnnt-dir $(MODEL_DIR)/.. \
-	  --checkpoint $(WEIGHTS_FILE) --manifest $(MANIFEST) --dataset-dir $(DATASET_DIR) --mlperf-conf $(MLPERF_CONF) \
-	  --ir-dir $(IR_DIR) --featurizer $(FEATURIZER) --config $(MODEL_DIR)/configs/rnnt.toml \
-	  --samples $(COMPARE_SAMPLES) --rounds $(COMPARE_ROUNDS) \
-	  --json $(BUILD_DIR)/mlperf/compare/$(notdir $(IR_DIR))-$$(date +%Y%m%d-%H%M%S).json
-
 # A manifest in upstream's format for LibriSpeech as distributed (FLAC beside *.trans.txt), made
 # again when the folder's transcripts change or another folder of the same name is given. Only
 # for the MLPerf targets: make wer reads DATASET itself, and need not list its transcripts.
 ifneq ($(DATASET),)
-ifneq ($(filter mlperf mlperf-manifest mlperf-compare,$(MAKECMDGOALS)),)
+ifneq ($(call asked,$(MLPERF_GOALS)),)
 DATASET_SETTING := $(abspath $(DATASET))
 $(eval $(call remember,$(CONFIG_DIR)/dataset-$(notdir $(abspath $(DATASET))),DATASET_SETTING))
 $(BUILD_DIR)/mlperf/manifests/$(notdir $(abspath $(DATASET))).json: $(CONFIG_DIR)/dataset-$(notdir $(abspath $(DATASET))) \
-    $(shell find $(DATASET) -name '*.trans.txt' 2>/dev/null) $(PKG)/mlperf/manifest.py $(PKG)/mlperf/text.py | $(ENV_STAMP)
+    $(shell find $(DATASET) -name '*.trans.txt' 2>/dev/null) $(PKG)/dataset.py $(PKG)/text.py | $(ENV_STAMP)
 	@mkdir -p $(@D)
 	$(PY) -m $(PKG).mlperf.manifest $(DATASET) --relative-to $(DATASET_DIR) --out $@
 endif
 endif
-mlperf-manifest: $(MANIFEST)
+mlperf-manifest: $(MANIFEST)  ## DATASET=LibriSpeech/dev-clean: a manifest in upstream's format for it
+
+# ---- Measuring the project against others (measure/) -------------------------------------------
+# Upstream's PyTorch reference SUT against this harness, Offline samples/s side by side. The
+# reference runs from the clone, in an environment of its own.
+$(REFERENCE_VENV)/.rnnt-requirements: requirements-reference.txt make_venv.py
+	@$(PYTHON) make_venv.py $(REFERENCE_VENV) requirements-reference.txt --python-range 3.11-3.12 \
+	  --route "upstream's reference SUT" --hint "run make PYTHON=python3.12 (or 3.11)" \
+	  --torch-index "$(TORCH_INDEX)" --after "setuptools<70" --check "torch, librosa"
+
+mlperf-compare: $(IR_READY) $(FEATURIZER) $(MODEL_FILES) $(MLPERF_CONF) $(MANIFEST) $(WEIGHTS_FILE) $(REFERENCE_VENV)/.rnnt-requirements  ## Offline samples/s against upstream's PyTorch reference SUT (own venv); JSON and PNG
+	@mkdir -p $(BUILD_DIR)/mlperf/compare
+	$(PY) -m measure.mlperf_compare --reference-python $(REFERENCE_VENV)/bin/python --rnnt-dir $(MODEL_DIR)/.. \
+	  --checkpoint $(WEIGHTS_FILE) --manifest $(MANIFEST) --dataset-dir $(DATASET_DIR) --mlperf-conf $(MLPERF_CONF) \
+	  --ir-dir $(IR_DIR) --featurizer $(FEATURIZER) --config $(RNNT_TOML) \
+	  --samples $(COMPARE_SAMPLES) --rounds $(COMPARE_ROUNDS) \
+	  --json $(BUILD_DIR)/mlperf/compare/$(notdir $(IR_DIR))-$$(date +%Y%m%d-%H%M%S).json
 
 # The recipe against the documented guide's steps 5-6 by hand, side by side, from this build's clone
 # and checkpoint (needs both environments); figures in JSON and PNG.
-recipe-timing: $(MO_STAMP) $(OVC_STAMP) $(MODEL_FILES) $(WEIGHTS_FILE)
+recipe-timing: $(MO_STAMP) $(OVC_STAMP) $(MODEL_FILES) $(WEIGHTS_FILE)  ## time make ir (both routes) against the guide's steps 5-6 by hand; JSON and PNG
 	@mkdir -p $(BUILD_DIR)/recipe-timing
-	$(VENV)/bin/python -m $(PKG).recipe_timing --mlcommons-path $(SRC_DIR) --model-dir $(MODEL_DIR) \
+	$(VENV)/bin/python -m measure.recipe_timing --mlcommons-path $(SRC_DIR) --model-dir $(MODEL_DIR) \
 	  --weights $(WEIGHTS_FILE) --venv $(VENV) --ovc-venv $(OVC_VENV) --rounds $(TIMING_ROUNDS) \
 	  --json $(BUILD_DIR)/recipe-timing/$$(date +%Y%m%d-%H%M%S).json
 
@@ -575,7 +560,7 @@ DEMO_DIR := $(BUILD_DIR)/demo
 $(DEMO_DIR)/fixtures/checkpoint.pt: tests/build_fixtures.py tests/standin_upstream.py tests/synthetic_checkpoint.py $(ENV_STAMP)
 	$(PY) tests/build_fixtures.py $(DEMO_DIR)/fixtures
 
-demo: $(DEMO_DIR)/fixtures/checkpoint.pt
+demo: $(DEMO_DIR)/fixtures/checkpoint.pt  ## the whole recipe offline on random weights, then verify and a quick benchmark
 	@echo "== demo: the recipe on a stand-in upstream and RANDOM weights: decoded tokens mean nothing"
 	$(MAKE) --no-print-directory BUILD_DIR=$(DEMO_DIR) IR_DIR=$(DEMO_DIR)/ir/$(notdir $(IR_DIR)) \
 	  MLCOMMONS_URL=file://$(abspath $(DEMO_DIR)/fixtures/inference) MLCOMMONS_PATH= \
@@ -583,39 +568,29 @@ demo: $(DEMO_DIR)/fixtures/checkpoint.pt
 	  VERIFY_SEEDS=1 BENCH_QUICK=1 ir verify benchmark
 	@echo "== demo done: the weights were random; run 'make ir' for the real model"
 
-# ---- Housekeeping ------------------------------------------------------------------------------
+# ---- Housekeeping --------------------------------------------------------------------------------
 # The tests build IR with both converters, so they need both environments; pytest runs in VENV.
-test check: $(MO_STAMP) $(OVC_STAMP)
-	RNNT_OVC_VENV=$(abspath $(OVC_VENV)) $(VENV)/bin/python -m pytest -q tests
+PYTEST = RNNT_OVC_VENV=$(abspath $(OVC_VENV)) $(VENV)/bin/python -m pytest -q -p no:cacheprovider
+test check: $(MO_STAMP) $(OVC_STAMP)  ## the offline test suite (builds both environments)
+	$(PYTEST) tests
 
-clean:
+test-fast: $(MO_STAMP) $(OVC_STAMP)  ## the tests that run no build, under a minute: the inner loop
+	$(PYTEST) -m "not slow" tests
+
+clean:  ## remove migrated weights, ONNX and IR (keeps clone, download, venvs)
 	rm -rf $(WEIGHTS_DIR) $(ONNX_DIR) $(BUILD_DIR)/ir $(CONFIG_DIR)$(if $(FOREIGN_IR),, $(IR_DIR))
 
 # The venv goes only if this Makefile created it, never an environment the user pointed VENV at.
-distclean: clean
+distclean: clean  ## also remove the clone, the download and the venvs this Makefile made
 	rm -rf $(BUILD_DIR)
 	for env in $(VENV) $(OVC_VENV) $(REFERENCE_VENV); do if [[ -e $$env/.created-by-rnnt-ir ]]; then rm -rf $$env; fi; done
 
-help:
+# Targets and variables, from the "## " comments of this file; each variable with its current value.
+help:  ## this list
 	@echo 'Targets:'
-	@echo '  ir (default)  three OpenVINO IR in IR_DIR: rnnt_encoder, rnnt_prediction, rnnt_joint (.xml/.bin)'
-	@echo '  onnx          the three ONNX files in $(ONNX_DIR)'
-	@echo '  weights       the migrated state dict and featurizer tensors in $(WEIGHTS_DIR)'
-	@echo '  source        the upstream model code (shallow clone, or MLCOMMONS_PATH)'
-	@echo '  venv          the Python environment of CONVERTER: VENV (mo) or OVC_VENV (ovc)'
-	@echo '  verify        compare IR and ONNX with the PyTorch model: per network, and a greedy decode'
-	@echo '  benchmark     time PyTorch, ONNX Runtime and the IR; JSON in $(BUILD_DIR)/benchmark/'
-	@echo '  recipe-timing time make ir (both routes) against the guide'"'"'s steps 5-6 by hand; JSON and PNG'
-	@echo '  demo          the whole recipe offline on random weights, then verify and a quick benchmark'
-	@echo '  transcribe    AUDIO=file.flac: print its transcript (16 kHz mono WAV or FLAC)'
-	@echo '  wer           DATASET=LibriSpeech/dev-clean: word error rate over a LibriSpeech-layout folder'
-	@echo '  mlperf        MANIFEST=dev-clean-wav.json (or DATASET=LibriSpeech/dev-clean): MLPerf LoadGen, SCENARIO, MODE'
-	@echo '  mlperf-manifest  DATASET=LibriSpeech/dev-clean: a manifest in upstream'"'"'s format for it'
-	@echo '  mlperf-compare   Offline samples/s against upstream'"'"'s PyTorch reference SUT (own venv); JSON and PNG'
-	@echo '  test          the offline test suite (builds both environments)'
-	@echo '  clean         remove migrated weights, ONNX and IR (keeps clone, download, venv)'
-	@echo '  distclean     also remove the clone, the download and the venvs this Makefile made'
-	@echo 'Variables (current value):'
-	@$(foreach v,CONVERTER PYTHON TORCH_INDEX VENV OVC_VENV BUILD_DIR MLCOMMONS_URL MLCOMMONS_REV MLCOMMONS_PATH WEIGHTS_URL WEIGHTS \
-	  WEIGHTS_SHA256 TRUST_CHECKPOINT OPSET SEQ_LEN BATCH PRECISION IR_DIR VERIFY_SEEDS BENCH_THREADS BENCH_RUNS BENCH_QUICK TIMING_ROUNDS AUDIO DATASET INFER_PRECISION SCENARIO MODE MANIFEST DATASET_DIR USER_CONF \
-	  CALIBRATION_DIR CALIBRATION_LIST INT8_NETWORKS VALIDATION MAX_WER_DROP REFERENCE_VENV COMPARE_SAMPLES COMPARE_ROUNDS,printf '  %-16s %s\n' '$(v)' '$($(v))';)
+	@sed -n 's/^\([a-z][a-z -]*\):.*  ## \(.*\)/\1\t\2/p' $(THIS_MAKEFILE) | while IFS=$$'\t' read -r name text; do \
+	  printf '  %-16s %s\n' "$$name" "$$text"; done
+	@echo 'Variables (make VAR=value ...; now):'
+	@{ $(foreach v,$(VARIABLES),printf '%s\t%s\n' '$(v)' '$(subst ','"'"',$($(v)))';) } \
+	  | awk -F '\t' 'NR == FNR { now[$$1] = $$2; next } /^## / { doc = substr($$0, 4); next } \
+	    /^[A-Z_0-9]+ *\?=/ { printf "  %-17s %s [%s]\n", $$1, doc, now[$$1] }' FS='\t' - FS=' ' $(THIS_MAKEFILE)

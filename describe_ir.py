@@ -9,7 +9,7 @@ import os
 
 import openvino as ov
 
-from rnnt_ov.interface import NAMES as NETWORKS
+from rnnt_ov.interface import NAMES
 
 
 def describe(port):
@@ -32,7 +32,7 @@ def main():
     args = parser.parse_args()
     core = ov.Core()
     print(f"OpenVINO IR in {os.path.abspath(args.ir_dir)}")
-    for network in NETWORKS:
+    for network in NAMES:
         xml = os.path.join(args.ir_dir, f"rnnt_{network}.xml")
         model = core.read_model(xml)
         print(f"  {os.path.basename(xml)}  (converted by {converted_by(model)})")

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Time the RNN-T networks and a greedy decode in PyTorch, ONNX Runtime and OpenVINO.
+"""Time the RNN-T networks and a greedy decode in PyTorch, ONNX Runtime and OpenVINO, side by side.
 
-Every runtime gets the same inputs and the same thread count, a warm-up, then timed runs; each
-runs in a process of its own so that its peak memory can be read. Per network: latency at batch
-1 and throughput at the IR's batch. End to end: greedy decoding of one utterance of the IR's
-length (encoder, then prediction and joint step by step) and its real-time factor (frames x 30 ms
-of audio); an encoder with a dynamic time axis is timed at --seq-len frames. OpenVINO runs at f32
-and at the CPU's default precision (bf16 where the CPU has it);
-`benchmark_app` figures for each IR are shown beside ours. Prints a table and writes JSON.
+Every runtime gets the same inputs and the same thread count, a warm-up, then timed runs (at most
+--runs, within --budget seconds per figure, at least 3); each runtime runs in a process of its own
+so that its peak memory can be read, with a progress bar. Per network: latency at batch 1 and
+throughput at the IR's batch. End to end: greedy decoding of one utterance of the IR's length
+(encoder, then the decoding loop, as every command decodes: decoding.GreedyDecoder) and its
+real-time factor (frames x 30 ms of audio); an encoder with a dynamic time axis is timed at
+--seq-len frames. OpenVINO runs at f32 and at the CPU's default precision (bf16 where the CPU has
+it), and also decodes B utterances at once for several batch sizes (--sweep: up to 64);
+`benchmark_app` figures for each IR are shown beside ours. Prints tables, writes JSON and charts.
 """
 import argparse
 import json
@@ -20,24 +22,32 @@ import sys
 import time
 
 import numpy as np
+from tqdm import tqdm
 
-from . import greedy, greedy_batched
-from .interface import InterfaceError
-from .runtimes import (BatchedOpenVINO, OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime, add_model_arguments,
-                       callables, encoder_input_shape, load_start)
+from . import cli
+from .decoding import GreedyDecoder
+from .interface import ENCODER_FEATURES, ENCODER_HIDDEN, NAMES, PREDICTION_HIDDEN, PREDICTION_LAYERS, \
+    InterfaceError
+from .ir import encoder_input_shape, load_start
+from .networks import OpenVINONetworks, cpu_default_precision, cpu_name
+from .runtimes import DecodingNetworks, OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime
 
 RUNTIMES = ("pytorch", "onnxruntime", "openvino-f32", "openvino-default")
 INT8 = "openvino-int8"      # an INT8 set, at the CPU's default precision, beside its FP32 set
-BATCHES = (1, 2, 4, 8, 16)   # batch sizes of the batched decode (make mlperf's Offline and Server)
-SECONDS_PER_FRAME = 0.03   # 10 ms hop, 3 frames spliced into one encoder input frame
+BATCHES = (1, 4, 16)        # batch sizes of the batched decode (make mlperf's Offline and Server)
+SWEEP_BATCHES = (1, 2, 4, 8, 16, 32, 64)
+QUICK_BATCHES = (1, 2)
+SECONDS_PER_FRAME = 0.03    # 10 ms hop, 3 frames spliced into one encoder input frame
+MIN_RUNS = 3
 
 
-def timed(fn, warmup, runs):
-    """Milliseconds of each of `runs` calls after `warmup` untimed ones."""
+def timed(fn, warmup, runs, budget):
+    """Milliseconds of each timed call after `warmup` untimed ones: `runs` calls, or as many as
+    fit in `budget` seconds, at least MIN_RUNS."""
     for _ in range(warmup):
         fn()
-    times = []
-    for _ in range(runs):
+    times, began = [], time.perf_counter()
+    while len(times) < runs and (len(times) < MIN_RUNS or time.perf_counter() - began < budget):
         start = time.perf_counter()
         fn()
         times.append((time.perf_counter() - start) * 1e3)
@@ -50,13 +60,13 @@ def summary(times):
 
 
 def feeds(seq_len, batch, rng):
-    state = rng.standard_normal((2, batch, 320), dtype=np.float32)
+    state = rng.standard_normal((PREDICTION_LAYERS, batch, PREDICTION_HIDDEN), dtype=np.float32)
     return {
-        "encoder": {"input.1": rng.standard_normal((seq_len, batch, 240), dtype=np.float32),
+        "encoder": {"input.1": rng.standard_normal((seq_len, batch, ENCODER_FEATURES), dtype=np.float32),
                     "1": np.full((batch,), seq_len, dtype=np.int64)},
         "prediction": {"input.1": np.full((batch, 1), 5, dtype=np.int64), "1": state, "2": state.copy()},
-        "joint": {"0": rng.standard_normal((batch, 1, 1024), dtype=np.float32),
-                  "1": rng.standard_normal((batch, 1, 320), dtype=np.float32)},
+        "joint": {"0": rng.standard_normal((batch, 1, ENCODER_HIDDEN), dtype=np.float32),
+                  "1": rng.standard_normal((batch, 1, PREDICTION_HIDDEN), dtype=np.float32)},
     }
 
 
@@ -65,80 +75,81 @@ def ir_dir_of(name, args):
     return args.ir_dir if name == INT8 or not args.fp32_ir_dir else args.fp32_ir_dir
 
 
-def make_runtime(name, args, batch):
+def hint(name):
+    return "f32" if name == "openvino-f32" else None
+
+
+def pytorch_start(args):
+    """The start step computed by PyTorch, for an IR made elsewhere that has none."""
+    from .upstream import load_model
+    return TorchRuntime(load_model(args.model_dir, args.weights)).start()
+
+
+def make_runtime(name, args, batch, start):
     """The runtime `name` with all three networks at `batch`."""
     if name == "pytorch":
         from .upstream import load_model
         return TorchRuntime(load_model(args.model_dir, args.weights), threads=args.threads)
     if name == "onnxruntime":
         return OnnxRuntimeRuntime(args.onnx_dir, threads=args.threads)
-    precision = "f32" if name == "openvino-f32" else None
-    start = None
-    folder = ir_dir_of(name, args)
-    if not load_start(folder):   # an IR made elsewhere: PyTorch computes the start step
-        from .upstream import load_model
-        start = TorchRuntime(load_model(args.model_dir, args.weights)).start()
-    return OpenVINORuntime(folder, precision=precision, threads=args.threads, batch=batch,
-                           encoder_batch=batch, start=start)
+    return OpenVINORuntime(ir_dir_of(name, args), precision=hint(name), threads=args.threads, batch=batch,
+                           start=start)
 
 
 def measure(name, args):
     """All figures for one runtime, in this process."""
-    warmup, runs = (1, 5) if args.quick else (5, args.runs)
     rng = np.random.default_rng(0)
-    result = {"runtime": name, "latency": {}, "throughput": {}}
-    single = make_runtime(name, args, 1)
-    result["precision"] = getattr(single, "precision", "f32")
-    one = feeds(args.seq_len, 1, rng)
-    for network, feed in one.items():
-        result["latency"][network] = summary(timed(lambda: single.run(network, feed), warmup, runs))
-    # OpenVINO's IR are compiled for one batch size; PyTorch and ONNX Runtime take any.
-    batched = make_runtime(name, args, args.batch) if args.batch > 1 and name.startswith("openvino") else single
-    many = feeds(args.seq_len, args.batch, rng)
-    for network, feed in many.items():
-        stats = summary(timed(lambda: batched.run(network, feed), warmup, runs))
-        stats["items_per_s"] = args.batch / stats["median_ms"] * 1e3
-        result["throughput"][network] = stats
-    encode, predict, join = callables(single)
+    start = None if name in ("pytorch", "onnxruntime") or load_start(ir_dir_of(name, args)) else pytorch_start(args)
+    single = make_runtime(name, args, 1, start)
+    is_openvino = name.startswith("openvino")
+    batched = make_runtime(name, args, args.batch, start) if args.batch > 1 and is_openvino else single
+    networks = OpenVINONetworks(ir_dir_of(name, args), hint(name), args.threads, start) if is_openvino \
+        else DecodingNetworks(single)
+    one, many = feeds(args.seq_len, 1, rng), feeds(args.seq_len, args.batch, rng)
+    tasks = [("latency", network) for network in NAMES]
+    if args.batch > 1:      # OpenVINO's IR are compiled for one batch size; PyTorch and ONNX Runtime take any
+        tasks += [("throughput", network) for network in NAMES]
+    tasks += [("decode", "whole"), ("decode", "loop")]
+    if is_openvino:
+        tasks += [("batched", b) for b in args.batches]
+    result = {"runtime": name, "precision": getattr(single, "precision", "f32"), "latency": {}, "throughput": {},
+              "batched": {}}
+    decoder = GreedyDecoder(networks)
     features, lengths = one["encoder"]["input.1"], one["encoder"]["1"]
-    steps = []
-    labels = greedy.decode(features, lengths, encode, predict, join, steps)
-    encoded, encoded_lengths = encode(features, lengths)
-    decode_runs = 1 if args.quick else args.decode_runs
-    decode = summary(timed(lambda: greedy.decode(features, lengths, encode, predict, join),
-                           1, decode_runs))
-    loop = summary(timed(lambda: greedy.greedy_decode(encoded[0], encoded_lengths[0], predict, join),
-                         1, decode_runs))
-    decode.update(tokens=len(labels[0]), steps=len(steps), loop_ms=loop["median_ms"],
-                  real_time_factor=decode["median_ms"] / 1e3 / (args.seq_len * SECONDS_PER_FRAME))
-    result["decode"] = decode
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # batch 1 only
-    if name.startswith("openvino"):
-        result["batched"] = measure_batched(name, args, rng, single.start())
+    encoded, trace = networks.encode(features, lengths), {}
+    labels = decoder(*encoded, trace=trace)
+    for kind, what in tqdm(tasks, desc=f"{name:<17}", file=sys.stderr, leave=True,
+                           bar_format="{desc} {bar:30} {n_fmt}/{total_fmt} figures, {elapsed}"):
+        if kind in ("latency", "throughput"):
+            runtime, feed = (single, one) if kind == "latency" else (batched, many)
+            stats = summary(timed(lambda: runtime.run(what, feed[what]), 1, args.runs, args.budget))
+            if kind == "throughput":
+                stats["items_per_s"] = args.batch / stats["median_ms"] * 1e3
+            result[kind][what] = stats
+        elif what == "whole":
+            result["decode"] = summary(timed(lambda: decoder(*networks.encode(features, lengths)), 1,
+                                             args.decode_runs, args.budget))
+        elif kind == "decode":
+            loop = summary(timed(lambda: decoder(*encoded), 1, args.decode_runs, args.budget))
+            result["decode"].update(tokens=len(labels[0]), steps=trace["steps"], loop_ms=loop["median_ms"],
+                                    real_time_factor=result["decode"]["median_ms"] / 1e3
+                                    / (args.seq_len * SECONDS_PER_FRAME))
+            result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        else:
+            result["batched"][what] = measure_batched(networks, decoder, what, args, rng)
     return result
 
 
-def measure_batched(name, args, rng, start):
-    """Utterances per second of the encoder and the batched greedy decoder (as `make mlperf`
-    runs them) at each batch size: B utterances of --seq-len frames, encoded and decoded together.
-    `start`: the start step, as the batch-1 runtime of the same IR has it."""
-    runtime = BatchedOpenVINO(ir_dir_of(name, args), precision="f32" if name == "openvino-f32" else None,
-                              threads=args.threads, start=start)
-    figures = {}
-    for batch in BATCHES[:2] if args.quick else BATCHES:
-        features = rng.standard_normal((args.seq_len, batch, 240), dtype=np.float32)
-        lengths = np.full(batch, args.seq_len, np.int64)
-        encoded, encoded_lengths = runtime.encode(features, lengths)
-
-        def decode():
-            return greedy_batched.decode_batch(encoded, encoded_lengths, runtime.predict, runtime.join,
-                                               runtime.start())
-        whole = summary(timed(lambda: (runtime.encode(features, lengths), decode()),
-                              1, 1 if args.quick else args.decode_runs))
-        loop = summary(timed(decode, 0, 1 if args.quick else args.decode_runs))
-        figures[batch] = {"median_ms": whole["median_ms"], "utterances_per_s": batch / whole["median_ms"] * 1e3,
-                          "loop_ms": loop["median_ms"], "loop_utterances_per_s": batch / loop["median_ms"] * 1e3}
-    return figures
+def measure_batched(networks, decoder, batch, args, rng):
+    """Utterances per second of the encoder and the batched greedy decoder (as `make mlperf` runs
+    them) on `batch` utterances of --seq-len frames, encoded and decoded together."""
+    features = rng.standard_normal((args.seq_len, batch, ENCODER_FEATURES), dtype=np.float32)
+    lengths = np.full(batch, args.seq_len, np.int64)
+    encoded = networks.encode(features, lengths)
+    whole = summary(timed(lambda: decoder(*networks.encode(features, lengths)), 1, args.decode_runs, args.budget))
+    loop = summary(timed(lambda: decoder(*encoded), 0, args.decode_runs, args.budget))
+    return {"median_ms": whole["median_ms"], "utterances_per_s": batch / whole["median_ms"] * 1e3,
+            "loop_ms": loop["median_ms"], "loop_utterances_per_s": batch / loop["median_ms"] * 1e3}
 
 
 def benchmark_app(xml, args):
@@ -146,9 +157,9 @@ def benchmark_app(xml, args):
     (2024.6 prints milliseconds with two decimals; 2026 prints microseconds below 1 ms)."""
     tool = os.path.join(os.path.dirname(sys.executable), "benchmark_app")
     cmd = [tool, "-m", xml, "-d", "CPU", "-hint", "none", "-nstreams", "1", "-infer_precision", "f32",
-           "-nthreads", str(args.threads), *(["-niter", "10"] if args.quick else ["-t", "5"])]
+           "-nthreads", str(args.threads), *(["-niter", "10"] if args.quick else ["-t", str(max(1, round(args.budget)))])]
     if args.dynamic and xml.endswith("rnnt_encoder.xml"):
-        cmd += ["-data_shape", f"input.1[{args.seq_len},{args.batch},240]"]
+        cmd += ["-data_shape", f"input.1[{args.seq_len},{args.batch},{ENCODER_FEATURES}]"]
     out = subprocess.run(cmd, capture_output=True, text=True).stdout
     median = re.search(r"Median:\s+([\d.]+) (ms|us)", out)
     throughput = re.search(r"Throughput:\s+([\d.]+) FPS", out)
@@ -165,8 +176,8 @@ def print_table(results, apps, args):
               "repeats the openvino-f32 figures (measured once)")
     print(f"benchmark: T={args.seq_len} frames ({args.seq_len * SECONDS_PER_FRAME:.2f} s of audio"
           f"{', encoder IR with a dynamic time axis' if args.dynamic else ''}), "
-          f"batch {args.batch}, {args.threads} threads; median (p10-p90) of "
-          f"{'5 (quick)' if args.quick else args.runs} runs; x = PyTorch time / this time")
+          f"batch {args.batch}, {args.threads} threads, {cpu_name()}; median (p10-p90) of at most "
+          f"{args.runs} runs within {args.budget:g} s per figure; x = PyTorch time / this time")
     header = f"{'':<28}" + "".join(f"{r + ' (' + results[r]['precision'] + ')':>24}" for r in results)
     tables = [("latency, batch 1", "latency")]
     if args.batch > 1:
@@ -174,7 +185,7 @@ def print_table(results, apps, args):
     for title, key in tables:
         print(f"\n{title}")
         print(header)
-        for network in ("encoder", "prediction", "joint"):
+        for network in NAMES:
             cells = []
             for r in results:
                 stats = results[r][key][network]
@@ -183,7 +194,7 @@ def print_table(results, apps, args):
                          else f"{stats['items_per_s']:.0f}/s")
                 cells.append(f"{value} x{ratio:.2f}")
             print(f"  {network:<26}" + "".join(f"{c:>24}" for c in cells))
-    print("\ngreedy decode, batch 1 (encoder + prediction/joint loop)")
+    print("\ngreedy decode, batch 1 (encoder + decoding loop)")
     print(header)
     rows = [("time", lambda d: f"{d['median_ms']:.1f} ms x{ref['decode']['median_ms'] / d['median_ms']:.2f}"),
             ("spread", lambda d: f"{d['p10_ms']:.1f}-{d['p90_ms']:.1f} ms"),
@@ -194,11 +205,11 @@ def print_table(results, apps, args):
     for label, cell in rows:
         print(f"  {label:<26}" + "".join(f"{cell(results[r]['decode']):>24}" for r in results))
     print(f"  {'peak memory':<26}" + "".join(f"{results[r]['peak_rss_mb']:>21.0f} MB" for r in results))
-    batched = {r: results[r]["batched"] for r in results if "batched" in results[r]}
+    batched = {r: results[r]["batched"] for r in results if results[r].get("batched")}
     if batched:
         sizes = list(next(iter(batched.values())))
         print(f"\nbatched greedy decode (as make mlperf runs it): {args.seq_len}-frame utterances encoded "
-              "and decoded together; utterances/s (the decode loop alone)")
+              "and decoded together; utterances/s (the decoding loop alone)")
         print(f"{'':<28}" + "".join(f"{'batch ' + str(b):>18}" for b in sizes))
         for r, figures in batched.items():
             print(f"  {r + ' (' + results[r]['precision'] + ')':<26}" + "".join(
@@ -216,18 +227,28 @@ def print_table(results, apps, args):
 
 
 def main():
-    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
-    add_model_arguments(parser)
+    parser = cli.parser(__spec__.name, __doc__)
+    cli.add_model_arguments(parser)
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads per runtime (default: all cores)")
-    parser.add_argument("--runs", type=int, default=50, help="timed runs per network (default: %(default)s)")
-    parser.add_argument("--decode-runs", type=int, default=5, help="timed greedy decodes (default: %(default)s)")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per figure at most (default: %(default)s)")
+    parser.add_argument("--budget", type=float, default=1.0,
+                        help="seconds of timed runs per figure at most, after 3 runs (default: %(default)s)")
+    parser.add_argument("--decode-runs", type=int, default=5, help="timed greedy decodes at most (default: %(default)s)")
     parser.add_argument("--quick", action="store_true", help="a few runs only, for a smoke test")
+    parser.add_argument("--sweep", action="store_true",
+                        help=f"the long sweep: batched decoding at {', '.join(map(str, SWEEP_BATCHES))} utterances, "
+                             "5 s per figure")
     parser.add_argument("--seq-len", type=int, default=157,
                         help="frames per utterance when the encoder IR has a dynamic time axis (default: %(default)s)")
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--fp32-ir-dir", help="for an INT8 set: its FP32 set, run at f32 and the CPU default beside it")
     parser.add_argument("--only", choices=RUNTIMES + (INT8,), help=argparse.SUPPRESS)   # child process
     args = parser.parse_args()
+    args.batches = QUICK_BATCHES if args.quick else SWEEP_BATCHES if args.sweep else BATCHES
+    if args.quick:
+        args.runs, args.decode_runs, args.budget = MIN_RUNS, 1, 0.2
+    elif args.sweep:
+        args.budget = max(args.budget, 5.0)
 
     try:
         seq_len, args.batch, _ = encoder_input_shape(args.ir_dir)
@@ -242,32 +263,26 @@ def main():
     results = {}
     # Where the CPU's default precision is f32 (no bf16), the default column is the f32 column's
     # computation exactly: measured once, and marked so.
-    same_as_f32 = OpenVINORuntime.cpu_default_precision() == "f32"
+    same_as_f32 = cpu_default_precision() == "f32"
     for name in RUNTIMES + ((INT8,) if args.fp32_ir_dir else ()):
         if name == "openvino-default" and same_as_f32:
             results[name] = {**results["openvino-f32"], "runtime": name, "same_as": "openvino-f32"}
-            print(f"benchmark: {name}: this CPU's default precision is f32, as measured for openvino-f32",
-                  file=sys.stderr, flush=True)
             continue
-        print(f"benchmark: {name} ...", file=sys.stderr, flush=True)
         child = subprocess.run([sys.executable, "-m", __spec__.name, *sys.argv[1:], "--only", name],
-                               capture_output=True, text=True)
+                               stdout=subprocess.PIPE, text=True)
         if child.returncode != 0:
-            sys.exit(f"error: the {name} benchmark failed:\n{child.stderr[-2000:]}")
+            sys.exit(f"error: the {name} benchmark failed (its error is above)")
         results[name] = json.loads(child.stdout.strip().splitlines()[-1])
-    print("benchmark: benchmark_app ...", file=sys.stderr, flush=True)
     apps = {n: benchmark_app(os.path.join(args.ir_dir, f"rnnt_{n}.xml"), args)
-            for n in ("encoder", "prediction", "joint")}
+            for n in tqdm(NAMES, desc=f"{'benchmark_app':<17}", file=sys.stderr,
+                          bar_format="{desc} {bar:30} {n_fmt}/{total_fmt} networks, {elapsed}")}
     print_table(results, apps, args)
     if args.json:
-        report = {"seq_len": args.seq_len, "dynamic_time": args.dynamic, "batch": args.batch, "threads": args.threads,
-                  "quick": args.quick, "ir_dir": os.path.abspath(args.ir_dir),
-                  "cpu": OpenVINORuntime.cpu_name(),
-                  "results": results, "benchmark_app": apps}
-        tmp = f"{args.json}.tmp"
-        with open(tmp, "w") as out:
-            json.dump(report, out, indent=2)
-        os.replace(tmp, args.json)
+        from .files import write_json
+        write_json(args.json, {"seq_len": args.seq_len, "dynamic_time": args.dynamic, "batch": args.batch,
+                               "threads": args.threads, "quick": args.quick, "sweep": args.sweep,
+                               "ir_dir": os.path.abspath(args.ir_dir), "cpu": cpu_name(),
+                               "results": results, "benchmark_app": apps}, indent=2)
         charts(results, args)
         print(f"\nwrote {args.json} and its charts (-runtimes.png, -batched.png)")
 
@@ -281,8 +296,8 @@ def charts(results, args):
     ref = results["pytorch"]["decode"]["median_ms"]
     bars(f"{stem}-runtimes.png", decode,
          f"greedy decode of one {args.seq_len}-frame utterance, batch 1, ms (median)",
-         lambda name, value: f" {value:.0f} ms  (x{ref / value:.1f} PyTorch)")
-    batched = {label[r]: results[r]["batched"] for r in results if "batched" in results[r]}
+         lambda name, value: f"{value:.0f} ms  (x{ref / value:.1f} PyTorch)")
+    batched = {label[r]: results[r]["batched"] for r in results if results[r].get("batched")}
     sizes = [int(b) for b in next(iter(batched.values()))]
     lines(f"{stem}-batched.png", sizes,
           {name: [figures[b]["utterances_per_s"] for b in figures] for name, figures in batched.items()},

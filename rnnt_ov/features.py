@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from .interface import ENCODER_FEATURES
+
 SAMPLE_RATE = 16000
 HOP = 160           # 10 ms
 N_FFT = 512
@@ -78,6 +80,16 @@ def features(samples, fb, window):
     mean = valid.mean(axis=0)
     std = valid.std(axis=0, ddof=1) + 1e-5
     return ((valid - mean) / std).astype(np.float32)
+
+
+def pad(feats):
+    """Utterances' features [(frames, 240)] as the encoder takes a batch of them: (T, B, 240),
+    padded with zeros to the longest, and each row's frames (B,)."""
+    lengths = np.array([len(f) for f in feats], np.int64)
+    batch = np.zeros((int(lengths.max()), len(feats), ENCODER_FEATURES), np.float32)
+    for row, f in enumerate(feats):
+        batch[:len(f), row] = f
+    return batch, lengths
 
 
 def load_featurizer(path):

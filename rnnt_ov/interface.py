@@ -11,6 +11,7 @@ names cannot be given to today's torch.onnx exporter, which is why an input also
 carries while exporting.
 """
 from dataclasses import dataclass
+from typing import NamedTuple
 
 ENCODER_FEATURES = 240      # 80 mel bands x 3 spliced frames
 ENCODER_HIDDEN = 1024
@@ -24,6 +25,29 @@ CLASSES = LABELS + 1
 # express; the export computes that step's outputs once and writes them beside the networks.
 START_STEP = "rnnt_prediction_start.npz"
 START_STEP_ARRAYS = ("prediction_out", "new_hidden_h", "new_hidden_c")
+
+
+class StartStep(NamedTuple):
+    """The outputs of r1.0's start-of-sequence prediction step, as every runtime returns them:
+    g (1, 1, 320) and the LSTM state h, c (2, 1, 320) each, float32."""
+    g: object
+    h: object
+    c: object
+
+    @classmethod
+    def from_arrays(cls, arrays):
+        """From {name: array} with the prediction network's output names (the .npz file)."""
+        return cls(*(arrays[name] for name in START_STEP_ARRAYS))
+
+    def arrays(self):
+        return dict(zip(START_STEP_ARRAYS, self))
+
+
+def encoded_frames(frames):
+    """The encoder's output frames for `frames` input frames: time stacking by 2, ceil(frames / 2).
+    Works on ints and on numpy arrays of lengths."""
+    return (frames + 1) // 2
+
 
 # The ONNX files name the encoder's output frames T_out.
 ONNX_DIM_NAMES = {"ceil(T/2)": "T_out"}
@@ -45,12 +69,6 @@ class Port:
         """{axis: name} of the dimensions that are not fixed numbers, as torch.onnx.export names
         them in the ONNX file."""
         return {axis: ONNX_DIM_NAMES.get(dim, dim) for axis, dim in enumerate(self.shape) if isinstance(dim, str)}
-
-    def concrete_shape(self, T, B):
-        """The shape for T frames (None: dynamic) and batch B, dynamic dimensions as -1."""
-        values = {"T": T, "B": B, "ceil(T/2)": None if T is None else (T + 1) // 2}
-        return [dim if isinstance(dim, int) else (-1 if values[dim] is None else values[dim])
-                for dim in self.shape]
 
 
 @dataclass(frozen=True)
@@ -114,20 +132,6 @@ NETWORKS = {network.name: network for network in (ENCODER, PREDICTION, JOINT)}
 NAMES = tuple(NETWORKS)
 
 
-def describe():
-    """The interface as text, one line per input and output."""
-    lines = []
-    for network in NETWORKS.values():
-        lines.append(f"{network.file_stem}: {network.meaning}")
-        for kind, ports in (("in", network.inputs), ("out", network.outputs)):
-            for port in ports:
-                shape = " x ".join(map(str, port.shape))
-                lines.append(f"  {kind:<4}{port.name:<16}{shape:<22}{port.element_type:<5}{port.meaning}")
-    return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    print(describe())
 
 
 class InterfaceError(Exception):
@@ -205,3 +209,19 @@ def match(network, inputs, outputs, file_name=None):
             f"{where} does not fit the RNN-T {network} network: expected {kind} "
             f"{_expected(documented if kind == 'outputs' else spec.inputs, optional)}; found {_describe(found)}")
     return mapped[0], mapped[1], renamed
+
+
+def describe():
+    """The interface as text, one line per input and output."""
+    lines = []
+    for network in NETWORKS.values():
+        lines.append(f"{network.file_stem}: {network.meaning}")
+        for kind, ports in (("in", network.inputs), ("out", network.outputs)):
+            for port in ports:
+                shape = " x ".join(map(str, port.shape))
+                lines.append(f"  {kind:<4}{port.name:<16}{shape:<22}{port.element_type:<5}{port.meaning}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(describe())

@@ -15,7 +15,6 @@ With --validation and --max-wer-drop, accuracy control keeps in f32 the encoder'
 cost the most word error rate on that dataset, until the drop is within bound (quantize_within:
 NNCF's own accuracy-controlled quantization fails on this encoder).
 """
-import argparse
 import os
 import shutil
 import sys
@@ -23,9 +22,15 @@ import sys
 import numpy as np
 import openvino as ov
 
-from . import features, greedy
+from . import cli, features, graph
+from .dataset import DatasetError, read
+from .decoding import GreedyDecoder
 from .interface import NAMES, InterfaceError
-from .runtimes import OpenVINORuntime, callables, read_network, set_batch
+from .ir import read_network
+from .metrics import word_error_rate
+from .networks import OpenVINONetworks
+from .recognizer import Recognizer
+from .text import to_text
 
 # How a list entry (upstream's WAV conversion) may be found: as listed, or as distributed.
 FOLDER_SUFFIX = "-wav"
@@ -85,14 +90,6 @@ def load_features(paths, featurizer_file):
         raise CalibrationError(str(err)) from None
 
 
-def padded(features, frames):
-    """(frames, 1, 240): the utterance, then zeros. The encoder is unidirectional, so its valid
-    output frames do not depend on what follows them."""
-    out = np.zeros((frames, 1, features.shape[1]), np.float32)
-    out[:len(features), 0] = features
-    return out
-
-
 def encoder_feeds(model, utterances):
     """One feed per utterance, whole, for the encoder reshaped to batch 1 and any length."""
     has_lengths = any("1" in p.get_names() for p in model.inputs)
@@ -100,27 +97,37 @@ def encoder_feeds(model, utterances):
             for f in utterances]
 
 
+class Recording:
+    """Decoding networks that record, at batch 1, the inputs the prediction and joint networks
+    receive."""
+
+    def __init__(self, networks):
+        self.networks, self.start = networks, networks.start
+        self.seen = {"prediction": [], "joint": []}
+
+    def predict(self, labels, state):
+        for row, label in enumerate(labels.tolist()):
+            self.seen["prediction"].append({"input.1": np.array([[label]], np.int64),
+                                            "1": state[0][:, row:row + 1].copy(), "2": state[1][:, row:row + 1].copy()})
+        return self.networks.predict(labels, state)
+
+    def join(self, f, g):
+        for row in range(f.shape[0]):
+            self.seen["joint"].append({"0": np.array(f[row:row + 1], np.float32), "1": np.array(g[row:row + 1], np.float32)})
+        return self.networks.join(f, g)
+
+
 def recorded_feeds(fp32_dir, utterances, limit):
     """The inputs the prediction and joint networks receive in an f32 greedy decode of the
-    utterances, at most `limit` of each, spread evenly over the decode."""
-    runtime = OpenVINORuntime(fp32_dir, precision="f32", batch=1, encoder_batch=1, dynamic_time=True)
-    encode, predict, join = callables(runtime)
-    seen = {"prediction": [], "joint": []}
-
-    def recording_predict(label, state):
-        if label is not None:
-            seen["prediction"].append({"input.1": np.array([[label]], np.int64), "1": state[0], "2": state[1]})
-        return predict(label, state)
-
-    def recording_join(f, g):
-        seen["joint"].append({"0": np.array(f, np.float32), "1": np.array(g, np.float32)})
-        return join(f, g)
-
-    for f in utterances:   # a fixed-length IR's encoded_lengths is frozen: ceil(frames / 2) is the truth
-        encoded, _ = encode(f[:, None, :], np.array([len(f)], np.int64))
-        greedy.greedy_decode(encoded[0], (len(f) + 1) // 2, recording_predict, recording_join)
+    utterances (one at a time), at most `limit` of each, spread evenly over the decode."""
+    networks = OpenVINONetworks(fp32_dir, precision="f32")
+    recording = Recording(networks)
+    decoder = GreedyDecoder(recording)
+    for f in utterances:
+        padded, lengths = features.pad([f])
+        decoder(*networks.encode(padded, lengths))
     return {network: [feeds[i] for i in np.linspace(0, len(feeds) - 1, min(limit, len(feeds))).astype(int)]
-            if feeds else [] for network, feeds in seen.items()}
+            if feeds else [] for network, feeds in recording.seen.items()}
 
 
 def for_calibration(model, network):
@@ -128,11 +135,9 @@ def for_calibration(model, network):
     to reshape the quantized copy back to."""
     shapes = {p.get_any_name(): p.get_partial_shape() for p in model.inputs}
     copy = model.clone()
-    set_batch(copy, network, 1)
+    graph.set_batch(copy, network, 1)
     if network == "encoder":
-        shape = copy.input("input.1").get_partial_shape()
-        shape[0] = -1
-        copy.reshape({"input.1": shape})
+        graph.dynamic_time(copy)
     return copy, shapes
 
 
@@ -167,11 +172,10 @@ def quantize_within(model, feeds, validation):
     quantizer ranking raises KeyError with a dynamic time axis, ZeroDivisionError with a fixed one.
     Returns (model, names of the layers kept in f32)."""
     data, accuracy, max_drop = validation
-    core = ov.Core()
     layers = [op.get_friendly_name() for op in model.get_ordered_ops() if op.get_type_name() == "LSTMSequence"]
 
     def wer(candidate):
-        return 1.0 - accuracy(core.compile_model(candidate, "CPU", {"INFERENCE_PRECISION_HINT": "f32"}), data)
+        return 1.0 - accuracy(candidate, data)
 
     reference = wer(model)
     print(f"quantize: f32 encoder: WER {reference * 100:.2f}% on {len(data)} validation utterances", flush=True)
@@ -195,42 +199,25 @@ def quantize_within(model, feeds, validation):
 
 def validation_for_encoder(fp32_dir, featurizer_file, validation, config, max_drop):
     """(data, accuracy, max_drop) for quantize_within: a candidate encoder decodes the validation
-    set with the f32 prediction and joint networks; accuracy is 1 - WER, so that max_drop is the
-    word error rate that may be lost (absolute)."""
-    import toml
-    from .transcribe import Transcriber
-    from .wer import utterances as librispeech, word_error_rate
-    alphabet = toml.load(config)["labels"]["labels"]
+    set (a LibriSpeech-layout folder or a manifest) with the f32 prediction and joint networks;
+    accuracy is 1 - WER, so that max_drop is the word error rate that may be lost (absolute)."""
+    alphabet = cli.alphabet(config)
+    featurizer = features.load_featurizer(featurizer_file)
     try:
-        if validation.endswith(".json"):
-            from .mlperf.manifest import DatasetError, read
-            try:
-                pairs = [(u.audio, u.transcript) for u in
-                         read(validation, os.path.dirname(os.path.abspath(validation)), alphabet).utterances]
-            except DatasetError as err:
-                raise CalibrationError(f"VALIDATION: {err}") from None
-        else:
-            pairs = [(audio, text) for _, audio, text in librispeech(validation)]
-        transcriber = Transcriber(fp32_dir, featurizer_file, config)
-        data = [(features.features(features.load_audio(a), transcriber.fb, transcriber.window), reference)
-                for a, reference in pairs]
-    except features.AudioError as err:
+        utterances = read(validation, alphabet).utterances
+        data = [(features.features(features.load_audio(u.audio), *featurizer), u.transcript) for u in utterances]
+    except (DatasetError, features.AudioError) as err:
         raise CalibrationError(f"VALIDATION: {err}") from None
 
-    def accuracy(compiled, items):
-        hypotheses = []
-        for feats, reference in items:
-            out = compiled({"input.1": feats[:, None, :],
-                            **({"1": np.array([len(feats)])} if len(compiled.inputs) > 1 else {})})
-            encoded = out[compiled.output("encoded")]
-            labels = greedy.greedy_decode(encoded[0], (len(feats) + 1) // 2, transcriber.predict, transcriber.join)
-            hypotheses.append((reference, greedy.to_text(labels, alphabet)))
-        return 1.0 - word_error_rate(hypotheses)[0]
+    def accuracy(candidate, items):
+        recognizer = Recognizer(OpenVINONetworks(fp32_dir, precision="f32", encoder=candidate.clone()), featurizer)
+        pairs = [(reference, to_text(recognizer.decode_features([feats])[0], alphabet)) for feats, reference in items]
+        return 1.0 - word_error_rate(pairs)[0]
     return data, accuracy, max_drop
 
 
 def main():
-    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
+    parser = cli.parser(__spec__.name, __doc__)
     parser.add_argument("--fp32-ir-dir", required=True, help="the FP32 IR set to quantize")
     parser.add_argument("--output-dir", required=True, help="where the three IR go (a folder to move them from)")
     parser.add_argument("--featurizer", required=True, help="featurizer.npz written by migrate.py")

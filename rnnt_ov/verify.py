@@ -6,23 +6,26 @@ OpenVINO's ONNX reader and through ONNX Runtime) and the IR: several random inpu
 shapes, and for the prediction network every label 0..27 and the start-of-sequence step. An
 encoder with a dynamic time axis (SEQ_LEN=dynamic) is run at three lengths, and each batch row
 gets its own length, so that its lengths output is checked against the lengths input. Then a
-whole utterance is decoded greedily with PyTorch and with the three IR, and the tokens and the
-logits of every step are compared. OpenVINO runs at f32 for the check; the CPU's default
+batch of utterances is decoded greedily with PyTorch (each utterance alone) and with the three IR
+as every command decodes them (recognizer.py's path: padded batch, batched decoding), and the
+tokens and the logits of every step are compared. OpenVINO runs at f32 for the check; the CPU's default
 precision (bf16 where the CPU has it) is reported beside it, without a bound.
 
 Exits 1 when anything is out of bounds.
 """
-import argparse
 import sys
 
 import numpy as np
 
-from . import greedy
-from .interface import START_STEP, InterfaceError
-from .runtimes import (OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime, add_model_arguments,
-                       callables, encoder_input_shape, load_start, weight_precision)
+from . import cli
+from .decoding import GreedyDecoder
+from .interface import ENCODER_FEATURES, ENCODER_HIDDEN, LABELS, PREDICTION_HIDDEN, PREDICTION_LAYERS, START_STEP, \
+    InterfaceError
+from .ir import encoder_input_shape, load_start, weight_precision
+from .metrics import edit_distance
+from .networks import OpenVINONetworks, cpu_default_precision
+from .runtimes import DecodingNetworks, OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime
 from .upstream import load_model
-from .wer import edit_distance
 
 # Max abs error allowed against PyTorch. FP16 weights keep 11 significant bits; through five
 # 1024-wide LSTM layers that measured ~2e-3 on the synthetic model.
@@ -31,7 +34,6 @@ from .wer import edit_distance
 # share of decoded tokens equal to PyTorch's; its accuracy is measured with make wer or
 # make mlperf MODE=accuracy on real data.
 BOUND = {"FP32": 1e-4, "FP16": 1e-2, "INT8": None}
-LABELS = 28
 # Lengths a dynamic encoder is checked at: the documented 157, short, long; odd and even. Seed n
 # decodes at the n-th, so that even one seed decodes a full-length utterance.
 DYNAMIC_LENGTHS = (157, 40, 301)
@@ -53,15 +55,16 @@ def network_inputs(seq_lens, batch, seeds, dynamic=False):
         rng = np.random.default_rng(seed)
         for seq_len in seq_lens:
             feeds["encoder"].append({
-                "input.1": rng.standard_normal((seq_len, batch, 240), dtype=np.float32),
+                "input.1": rng.standard_normal((seq_len, batch, ENCODER_FEATURES), dtype=np.float32),
                 "1": encoder_lengths(seq_len, batch, dynamic)})
-        h, c = (rng.standard_normal((2, batch, 320), dtype=np.float32) for _ in range(2))
+        h, c = (rng.standard_normal((PREDICTION_LAYERS, batch, PREDICTION_HIDDEN), dtype=np.float32)
+                for _ in range(2))
         labels = np.arange(LABELS)
         for first in range(0, LABELS, batch):    # every label, `batch` at a time
             rows = np.resize(labels[first:first + batch], batch).reshape(batch, 1)
             feeds["prediction"].append({"input.1": rows.astype(np.int64), "1": h, "2": c})
-        feeds["joint"].append({"0": rng.standard_normal((batch, 1, 1024), dtype=np.float32),
-                               "1": rng.standard_normal((batch, 1, 320), dtype=np.float32)})
+        feeds["joint"].append({"0": rng.standard_normal((batch, 1, ENCODER_HIDDEN), dtype=np.float32),
+                               "1": rng.standard_normal((batch, 1, PREDICTION_HIDDEN), dtype=np.float32)})
     return feeds
 
 
@@ -101,15 +104,16 @@ def tokens_equal(reference, candidate):
     return 1.0 - distance / total if total else float(distance == 0)
 
 
-def run_decode(runtime, features, lengths):
-    steps = []
-    labels = greedy.decode(features, lengths, *callables(runtime), steps=steps)
-    return labels, steps
+def run_decode(networks, features, lengths):
+    """(labels of each row, the logits of every step, row after row) of a greedy decode."""
+    trace = {}
+    labels = GreedyDecoder(networks)(*networks.encode(features, lengths), trace=trace)
+    return labels, [logits for row in trace["logits"] for logits in row]
 
 
 def main():
-    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
-    add_model_arguments(parser)
+    parser = cli.parser(__spec__.name, __doc__)
+    cli.add_model_arguments(parser)
     parser.add_argument("--precision", choices=sorted(BOUND),
                         help="IR weight precision (default: read from the IR)")
     parser.add_argument("--seeds", type=int, default=3, help="random inputs per network (default: %(default)s)")
@@ -137,7 +141,7 @@ def check(args):
     seq_lens = DYNAMIC_LENGTHS if dynamic else (seq_len,)
     # Where the CPU's default precision is f32 (no bf16), the default path computes exactly what
     # the f32 path does: it is run once, and its rows repeat the f32 figures.
-    ir_default = ir_f32 if OpenVINORuntime.cpu_default_precision() == "f32" else \
+    ir_default = ir_f32 if cpu_default_precision() == "f32" else \
         OpenVINORuntime(args.ir_dir, precision=None, start=start)
     paths = [("ONNX, OpenVINO reader, f32", OpenVINORuntime(args.onnx_dir, ".onnx"), 1e-4),
              ("ONNX, ONNX Runtime", OnnxRuntimeRuntime(args.onnx_dir), 1e-4),
@@ -155,7 +159,7 @@ def check(args):
                 measured[id(runtime)] = (max(e[0] for e in errs), max(e[1] for e in errs))
             rows.append((network, path, *measured[id(runtime)], bound))
     for path, runtime, bound in paths:   # start of sequence: r1.0's prediction(None)
-        rows.append(("prediction start", path, *errors(runtime.start(), torch_rt.start()), bound))
+        rows.append(("prediction start", path, *errors(runtime.start().arrays(), torch_rt.start().arrays()), bound))
 
     shown = f"dynamic, run at {', '.join(map(str, seq_lens))}" if dynamic else seq_len
     print(f"verify: {args.ir_dir} (T={shown}, B={batch}, {precision} weights) against PyTorch, "
@@ -167,17 +171,19 @@ def check(args):
         print(f"{network:<17} {path:<36} {abs_err:>11.2e} {rel_err:>11.2e} "
               f"{'-' if bound is None else f'{bound:.0e}':>7}  {'info' if bound is None else 'PASS' if passed else 'FAIL'}")
 
-    # End to end: greedy decoding of random utterances, PyTorch against the IR. Decoding runs
-    # prediction and joint at batch 1: a batch-1 IR set is already compiled so.
-    decode_ir = {"f32": ir_f32, ir_default.precision: ir_default}
-    if batch > 1:
-        decode_ir = {hint: OpenVINORuntime(args.ir_dir, precision="f32" if hint == "f32" else None, batch=1,
-                                           start=start) for hint in decode_ir}
+    # End to end: greedy decoding of random utterances, PyTorch (each row alone) against the IR
+    # as every command decodes it.
+    decode_ir = {"f32": OpenVINONetworks(args.ir_dir, "f32", start=start)}
+    if ir_default is not ir_f32:
+        decode_ir[ir_default.precision] = OpenVINONetworks(args.ir_dir, None, start=start)
+    else:
+        decode_ir[ir_default.precision] = decode_ir["f32"]
+    reference_networks = DecodingNetworks(torch_rt)
     print(f"greedy decode of {args.seeds} random utterance(s) x batch {batch}, PyTorch vs IR:")
     for seed in range(args.seeds):
         feed = feeds["encoder"][seed * len(seq_lens) + seed % len(seq_lens)]
         features, lengths = feed["input.1"], feed["1"]
-        reference = run_decode(torch_rt, features, lengths)
+        reference = run_decode(reference_networks, features, lengths)
         for hint, runtime in decode_ir.items():
             bound = BOUND[precision] if hint == "f32" else None
             candidate = run_decode(runtime, features, lengths)

@@ -22,6 +22,10 @@ import standin_upstream     # noqa: E402
 import synthetic_checkpoint  # noqa: E402
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: runs make to build IR (make test-fast leaves it out)")
+
+
 # (SEQ_LEN, BATCH, PRECISION) built by the tests with each converter: the default first.
 CONFIGURATIONS = [(157, 1, "FP32"), (300, 1, "FP32"), (157, 4, "FP32"), (157, 1, "FP16"), (300, 4, "FP16")]
 DYNAMIC_CONFIGURATIONS = [("dynamic", 1, "FP16"), ("dynamic", 4, "FP32")]

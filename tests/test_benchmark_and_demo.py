@@ -1,8 +1,11 @@
 """`make benchmark` writes comparable figures; `make demo` runs everything offline in one go."""
 import json
 
+import pytest
 
 from conftest import make
+
+pytestmark = pytest.mark.slow      # runs make to build: left out of make test-fast
 
 RUNTIMES = ["pytorch", "onnxruntime", "openvino-f32", "openvino-default"]
 

@@ -10,6 +10,8 @@ import torch
 from conftest import CONFIGURATIONS, CONVERTERS, DYNAMIC_CONFIGURATIONS, OVC_VENV, PROJECT, ir_dir
 from test_make_ir import BOUNDS, NETWORKS, expected_interface, interface, random_inputs
 
+pytestmark = pytest.mark.slow      # runs make to build: left out of make test-fast
+
 F32 = {"INFERENCE_PRECISION_HINT": "f32"}
 LENGTHS = (40, 157, 301)     # short, the documented length, long; odd and even
 

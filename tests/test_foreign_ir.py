@@ -11,6 +11,8 @@ import soundfile
 
 from conftest import VENV, make
 
+pytestmark = pytest.mark.slow      # runs make to build: left out of make test-fast
+
 # The guide's three mo commands (FP16 weights, mo's default), as a user types them.
 GUIDE_MO = {"encoder": "input.1[157 1 240],1->157", "prediction": "input.1[1 1],1[2 1 320],2[2 1 320]",
             "joint": "0[1 1 1024],1[1 1 320]"}

@@ -12,6 +12,8 @@ import pytest
 
 from conftest import OVC_VENV, PROJECT, VENV, ir_dir, make
 
+pytestmark = pytest.mark.slow      # runs make to build: left out of make test-fast
+
 IR = ir_dir(Path(), converter="ovc").name
 
 

@@ -8,6 +8,8 @@ import pytest
 import standin_upstream
 from conftest import make
 
+pytestmark = pytest.mark.slow      # runs make to build: left out of make test-fast
+
 
 @pytest.fixture(scope="session")
 def master_clone(fixtures_dir):

@@ -8,6 +8,8 @@ import torch
 
 from conftest import CONFIGURATIONS, CONVERTERS, PROJECT, ir_dir, make
 
+pytestmark = pytest.mark.slow      # runs make to build: left out of make test-fast
+
 NETWORKS = ("encoder", "prediction", "joint")
 # Bounds on max abs difference from PyTorch, OpenVINO compiled at f32. FP16 weights round each
 # weight to 11 significant bits; through five 1024-wide LSTM layers that measured ~2e-3 here.

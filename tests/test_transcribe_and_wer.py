@@ -6,11 +6,15 @@ import numpy as np
 import pytest
 import soundfile
 
+import reference_greedy
 import standin_upstream
 from conftest import make
-from rnnt_ov import features, greedy
-from rnnt_ov.runtimes import TorchRuntime, callables
-from rnnt_ov.wer import edit_distance, word_error_rate
+from rnnt_ov import features
+from rnnt_ov.metrics import edit_distance
+from rnnt_ov.runtimes import TorchRuntime
+from rnnt_ov.text import to_text
+
+pytestmark = pytest.mark.slow      # runs make to build: left out of make test-fast
 
 RATE = 16000
 ALPHABET = standin_upstream.CONFIG["labels"]["labels"]
@@ -36,11 +40,11 @@ def pytorch_transcript(reference_model, build, path):
     samples = features.load_audio(str(path))   # as written: FLAC and WAV hold 16-bit samples
     fb, window = features.load_featurizer(build / "weights" / "featurizer.npz")
     feats = features.features(samples, fb, window)
-    encode, predict, join = callables(TorchRuntime(reference_model))
+    encode, predict, join = reference_greedy.callables(TorchRuntime(reference_model))
     lengths = np.array([len(feats)], dtype=np.int64)
     encoded, encoded_lengths = encode(feats[:, None, :], lengths)
     assert int(encoded_lengths[0]) == math.ceil(len(feats) / 2)
-    return greedy.to_text(greedy.greedy_decode(encoded[0], encoded_lengths[0], predict, join), ALPHABET)
+    return to_text(reference_greedy.greedy_decode(encoded[0], encoded_lengths[0], predict, join), ALPHABET)
 
 
 def test_transcribe_prints_what_the_pytorch_path_decodes(tmp_path, asr, reference_model):
@@ -56,16 +60,6 @@ def test_transcribe_prints_what_the_pytorch_path_decodes(tmp_path, asr, referenc
         assert line == f"{tmp_path / name}: {pytorch_transcript(reference_model, build, tmp_path / name)}"
 
 
-@pytest.mark.parametrize("audio,message", [
-    ("", "no AUDIO given"),
-    ("/nonexistent/speech.flac", "AUDIO: no such file: /nonexistent/speech.flac"),
-])
-def test_transcribe_without_audio_says_what_to_give(asr, audio, message):
-    _, run = asr
-    result = run("transcribe", f"AUDIO={audio}", check=False)
-    assert result.returncode != 0 and message in result.stderr
-
-
 def test_transcribe_refuses_wrong_rate_and_empty_audio(tmp_path, asr):
     _, run = asr
     soundfile.write(tmp_path / "8k.flac", speechlike(3, 1.0)[::2], 8000)
@@ -73,24 +67,6 @@ def test_transcribe_refuses_wrong_rate_and_empty_audio(tmp_path, asr):
     for name, message in (("8k.flac", "sampled at 8000 Hz"), ("empty.wav", "has 0 samples")):
         result = run("transcribe", f"AUDIO={tmp_path / name}", check=False)
         assert result.returncode != 0 and message in result.stderr
-
-
-@pytest.mark.parametrize("reference,hypothesis,errors", [
-    ("the cat sat", "the cat sat", 0),
-    ("the cat sat", "the bat sat", 1),           # substitution
-    ("the cat sat", "the sat", 1),               # deletion
-    ("the cat sat", "the cat sat down", 1),      # insertion
-    ("a b c d", "", 4),
-    ("", "a b", 2),
-    ("one two three four", "four three two one", 4),
-])
-def test_word_edit_distance(reference, hypothesis, errors):
-    assert edit_distance(reference.split(), hypothesis.split()) == errors
-
-
-def test_wer_sums_errors_over_reference_words():
-    wer, errors, words = word_error_rate([("a b c d", "a x c d"), ("e f", "e f g h")])
-    assert (errors, words) == (3, 6) and wer == pytest.approx(0.5)
 
 
 def test_make_wer_on_a_librispeech_layout_folder(tmp_path, asr, reference_model):
@@ -118,8 +94,6 @@ def test_make_wer_on_a_folder_without_transcripts(tmp_path, asr):
     _, run = asr
     result = run("wer", f"DATASET={tmp_path}", check=False)
     assert result.returncode != 0 and "has no *.trans.txt transcripts" in result.stderr
-    result = run("wer", f"DATASET={tmp_path / 'nope'}", check=False)
-    assert result.returncode != 0 and "is not a folder" in result.stderr
 
 
 def test_transcribe_with_the_dynamic_length_ir_of_ovc(tmp_path, asr, reference_model):

@@ -7,6 +7,8 @@ import pytest
 import synthetic_checkpoint
 from conftest import PROJECT, make
 
+pytestmark = pytest.mark.slow      # runs make to build: left out of make test-fast
+
 
 # mo at 157 x 1 FP32 is verified by `make demo` (test_benchmark_and_demo.py); every configuration's
 # outputs are checked against PyTorch in test_make_ir.py. Here: batched, FP16, both converters,

@@ -2,21 +2,20 @@
 
 mlperf_log_accuracy.json holds, per sample, its index in the QSL and the response's bytes as hex:
 the labels, int64. They become text through the alphabet (rnnt.toml's 28 labels); the references
-are the manifest's normalised transcripts (manifest.py). The WER is the word-level Levenshtein
+are the manifest's normalised transcripts (dataset.py). The WER is the word-level Levenshtein
 distance summed over all samples, over the number of reference words, printed as upstream prints
 it. On the full dev-clean set (2513 utterances of 15 s or less) it is also held against MLPerf's
 bound: 99% of the FP32 reference's accuracy, whose WER is 7.452253714852645%.
 """
-import argparse
 import array
 import json
 import os
 import sys
 
-import toml
-
-from ..wer import word_error_rate
-from .manifest import DatasetError, read
+from .. import cli
+from ..dataset import DatasetError, read_manifest
+from ..metrics import word_error_rate
+from ..text import to_text
 
 REFERENCE_WER = 7.452253714852645      # percent: upstream's FP32 model on dev-clean (its README)
 DEV_CLEAN_SAMPLES = 2513               # dev-clean utterances of 15 s or less
@@ -27,8 +26,7 @@ def hypotheses(log_path, alphabet, dtype="int64"):
     """{sample index: decoded text} from an accuracy log."""
     with open(log_path) as f:
         results = json.load(f)
-    return {r["qsl_idx"]: "".join(alphabet[label] for label in
-                                  array.array(TYPECODES[dtype], bytes.fromhex(r["data"])).tolist())
+    return {r["qsl_idx"]: to_text(array.array(TYPECODES[dtype], bytes.fromhex(r["data"])).tolist(), alphabet)
             for r in results}
 
 
@@ -51,15 +49,15 @@ def report(log_path, dataset, alphabet):
 
 
 def main():
-    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
+    parser = cli.parser(__spec__.name, __doc__)
     parser.add_argument("--log_dir", required=True, help="the folder of mlperf_log_accuracy.json")
     parser.add_argument("--dataset_dir", required=True, help="the folder the manifest's fname entries are relative to")
     parser.add_argument("--manifest", required=True, help="the JSON manifest")
     parser.add_argument("--config", required=True, help="upstream configs/rnnt.toml (for the alphabet)")
     args = parser.parse_args()
-    alphabet = toml.load(args.config)["labels"]["labels"]
+    alphabet = cli.alphabet(args.config)
     try:
-        dataset = read(args.manifest, args.dataset_dir, alphabet)
+        dataset = read_manifest(args.manifest, args.dataset_dir, alphabet)
         lines, _ = report(os.path.join(args.log_dir, "mlperf_log_accuracy.json"), dataset, alphabet)
     except (DatasetError, OSError) as err:
         sys.exit(f"error: {err}")

@@ -7,7 +7,7 @@ import mlperf_loadgen as lg
 from tqdm import tqdm
 
 from .. import features
-from .manifest import DatasetError
+from ..dataset import DatasetError
 
 
 class QSL:

@@ -1,6 +1,7 @@
-"""Greedy RNN-T decoding as upstream r1.0 does it (decoders.py), over any runtime.
+"""The batch-1 greedy decoder, as upstream r1.0's decoders.py decodes one utterance: the reference
+that the project's one decoder (rnnt_ov/decoding.py) is held to in the tests.
 
-A runtime is three callables on numpy arrays:
+A model is three callables on numpy arrays:
 
     encode(features (T, B, 240) float32, lengths (B,) int64) -> (encoded (B, T', 1024), lengths (B,))
     predict(label, state) -> (g (1, 1, 320), state)
@@ -8,31 +9,27 @@ A runtime is three callables on numpy arrays:
     join(f (1, 1, 1024), g (1, 1, 320)) -> logits (29,), blank last
 
 Per encoder frame at most 30 joint evaluations; a non-blank symbol is emitted and advances the
-prediction network, blank moves to the next frame. Upstream re-runs the prediction network on
-every joint evaluation with the same (label, state) until a symbol is emitted; its output depends
-on nothing else, so it is computed once per emitted symbol here: same tokens, fewer calls.
+prediction network, blank moves to the next frame.
 """
 import numpy as np
 
-from . import interface
+from rnnt_ov.interface import BLANK
 
-BLANK = interface.BLANK
 MAX_SYMBOLS_PER_FRAME = 30
 
 
-def greedy_decode(encoded, length, predict, join, steps=None,
-                  blank=BLANK, max_symbols=MAX_SYMBOLS_PER_FRAME):
+def greedy_decode(encoded, length, predict, join, steps=None):
     """Labels of one utterance. encoded: (T', 1024). Appends each step's logits to `steps`."""
     labels = []
     g, next_state = predict(None, None)
     for t in range(int(length)):
         f = encoded[None, t:t + 1]                       # (1, 1, 1024)
-        for _ in range(max_symbols):
+        for _ in range(MAX_SYMBOLS_PER_FRAME):
             logits = join(f, g)
             if steps is not None:
                 steps.append(np.array(logits, dtype=np.float32))
             symbol = int(np.argmax(logits))
-            if symbol == blank:
+            if symbol == BLANK:
                 break
             labels.append(symbol)
             g, next_state = predict(symbol, next_state)
@@ -46,6 +43,21 @@ def decode(features, lengths, encode, predict, join, steps=None):
             for row in range(encoded.shape[0])]
 
 
-def to_text(labels, alphabet):
-    """Labels as text through the alphabet of rnnt.toml ([labels] labels: space, a-z, ')."""
-    return "".join(alphabet[label] for label in labels)
+def callables(runtime):
+    """encode, predict, join over a runtime of rnnt_ov.runtimes (run(network, feed), start())."""
+    start = runtime.start()
+
+    def encode(features, lengths):
+        out = runtime.run("encoder", {"input.1": features, "1": lengths})
+        return out["encoded"], np.broadcast_to(out["encoded_lengths"], out["encoded"].shape[:1])
+
+    def predict(label, state):
+        if label is None:
+            return start.g, (start.h, start.c)
+        out = runtime.run("prediction", {"input.1": np.array([[label]], dtype=np.int64), "1": state[0], "2": state[1]})
+        return out["prediction_out"], (out["new_hidden_h"], out["new_hidden_c"])
+
+    def join(f, g):
+        return runtime.run("joint", {"0": f, "1": g})["logits"].reshape(-1)
+
+    return encode, predict, join

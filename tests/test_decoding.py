@@ -1,9 +1,12 @@
-"""The shared greedy decoder, on a tiny hand-made model whose right answer is known."""
+"""Greedy decoding on tiny hand-made models whose right answer is known: the batch-1 reference
+decoder (upstream's decisions, tests/reference_greedy.py), and the project's one decoder
+(rnnt_ov/decoding.py), which must give every row of a batch what the reference gives it."""
 import numpy as np
 
-from rnnt_ov import greedy, greedy_batched
-
-BLANK = greedy.BLANK
+import reference_greedy
+from rnnt_ov.decoding import GreedyDecoder, bucket
+from rnnt_ov.interface import BLANK, StartStep
+from rnnt_ov.text import to_text
 
 
 def scripted_model(script):
@@ -39,7 +42,7 @@ def decode(script):
     encode, predict, join, calls = scripted_model(script)
     features = np.zeros((len(script), 1, 240), np.float32)
     steps = []
-    labels = greedy.decode(features, np.array([len(script)]), encode, predict, join, steps)
+    labels = reference_greedy.decode(features, np.array([len(script)]), encode, predict, join, steps)
     return labels[0], steps, calls
 
 
@@ -47,7 +50,7 @@ def test_emits_each_frames_symbols_then_moves_on_at_blank():
     labels, steps, calls = decode([[8, 5], [], [12, 12, 15], [0]])
     assert labels == [8, 5, 12, 12, 15, 0]
     assert len(steps) == 6 + 4                               # every symbol, and one blank per frame
-    assert greedy.to_text(labels, [" "] + [chr(c) for c in range(97, 123)] + ["'"]) == "hello "
+    assert to_text(labels, [" "] + [chr(c) for c in range(97, 123)] + ["'"]) == "hello "
 
 
 def test_starts_with_the_start_of_sequence_step_and_predicts_once_per_symbol():
@@ -97,14 +100,19 @@ def batched_scripted_model(scripts):
         h, c = state
         return h[0, :, :1][:, None, :] + 1, (h + 1, c)    # g = fed count + 1
 
-    start = (np.zeros((1, 1, 320), np.float32), (np.zeros((2, 1, 320), np.float32),) * 2)
-    return encoded, join, predict, start, calls
+    class Networks:
+        start = StartStep(np.zeros((1, 1, 320), np.float32), np.zeros((2, 1, 320), np.float32),
+                          np.zeros((2, 1, 320), np.float32))
+
+    networks = Networks()
+    networks.predict, networks.join = predict, join
+    return encoded, networks, calls
 
 
 def one_row(script):
     """The same row through the batch-1 decoder."""
     encode, predict, join, _ = scripted_model(script)
-    return greedy.decode(np.zeros((len(script), 1, 240), np.float32), np.array([len(script)]),
+    return reference_greedy.decode(np.zeros((len(script), 1, 240), np.float32), np.array([len(script)]),
                          encode, predict, join)[0]
 
 
@@ -116,22 +124,33 @@ def test_the_batched_decoder_gives_each_row_what_the_batch_1_decoder_gives_it():
         [[], [], []],                                       # silence
         [[4, 4], [2]],
     ]
-    encoded, join, predict, start, calls = batched_scripted_model(scripts)
+    encoded, networks, calls = batched_scripted_model(scripts)
     lengths = np.array([len(s) for s in scripts])
-    steps = []
-    labels = greedy_batched.decode_batch(encoded, lengths, predict, join, start, steps)
+    trace = {}
+    labels = GreedyDecoder(networks)(encoded, lengths, trace)
     assert labels == [one_row(script) for script in scripts]
     assert labels[2] == [7] * 35 + [1]
     # One joint call per step, and as many steps as the longest row needs (its symbols and one
     # blank per frame, none after 30 symbols): not the sum over rows.
     row_steps = [sum(len(labels) + (len(labels) < 30) for labels in script) for script in scripts]
-    assert steps == [max(row_steps)] == [calls["join"]]
+    assert trace["steps"] == max(row_steps) == calls["join"]
+    assert [len(logits) for logits in trace["logits"]] == row_steps     # each row's own steps, logged
     assert calls["predict"] <= sum(len(label) for label in labels)
 
 
 def test_rows_past_their_length_are_masked_out():
     scripts = [[[1], [2], [3], [4]], [[5], [6], [9], [9]]]
-    encoded, join, predict, start, _ = batched_scripted_model(scripts)
+    encoded, networks, _ = batched_scripted_model(scripts)
     # Row 1 is padding after 2 frames: what its frames 2 and 3 would emit must not appear.
-    labels = greedy_batched.decode_batch(encoded, np.array([4, 2]), predict, join, start)
+    labels = GreedyDecoder(networks)(encoded, np.array([4, 2]))
     assert labels == [[1, 2, 3, 4], [5, 6]]
+
+
+def test_batch_sizes_are_powers_of_two():
+    assert [bucket(n) for n in (1, 2, 3, 4, 5, 16, 17, 64)] == [1, 2, 4, 4, 8, 16, 32, 64]
+
+
+def test_batch_1_is_just_a_batch():
+    script = [[8, 5], [], [12, 12, 15], [0]]
+    encoded, networks, _ = batched_scripted_model([script])
+    assert GreedyDecoder(networks)(encoded, np.array([len(script)])) == [one_row(script)]

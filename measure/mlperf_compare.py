@@ -16,10 +16,11 @@ import subprocess
 import sys
 import tempfile
 
-from ..runtimes import OpenVINORuntime, encoder_input_shape
-from .run import summary_values
+from rnnt_ov.ir import encoder_input_shape
+from rnnt_ov.mlperf.settings import summary_values
+from rnnt_ov.networks import cpu_default_precision, cpu_name
 
-PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def samples_per_second(log_dir):
@@ -36,7 +37,7 @@ def run(cmd, cwd=None):
 
 
 def plot(medians, labels, path):
-    from ..charts import bars
+    from rnnt_ov.charts import bars
     bars(path, {labels[n]: medians[n] for n in medians}, "Offline samples per second (LoadGen), median",
          lambda label, value: f" {value:.2f}/s  (x{value / medians['reference']:.1f})")
 
@@ -58,7 +59,7 @@ def main():
     args = parser.parse_args()
 
     batch = encoder_input_shape(args.ir_dir)[1]
-    default = OpenVINORuntime.cpu_default_precision()
+    default = cpu_default_precision()
     systems = {"reference": "upstream's PyTorch SUT (batch 1)", "f32": f"this harness, OpenVINO f32, batch {batch}",
                "default": f"this harness, CPU default ({default}), batch {batch}"}
     work = tempfile.mkdtemp(prefix="mlperf-compare-")
@@ -73,7 +74,7 @@ def main():
             log_dir = os.path.join(work, f"{name}-{round_}")
             if name == "reference":
                 os.makedirs(log_dir)
-                run([args.reference_python, "-m", "rnnt_ov.mlperf.reference", args.rnnt_dir, "--backend", "pytorch",
+                run([args.reference_python, "-m", "measure.reference_sut", args.rnnt_dir, "--backend", "pytorch",
                      "--scenario", "Offline", "--mlperf_conf", os.path.abspath(args.mlperf_conf),
                      "--user_conf", user_conf, "--pytorch_config_toml", "pytorch/configs/rnnt.toml",
                      "--pytorch_checkpoint", os.path.abspath(args.checkpoint),
@@ -89,7 +90,7 @@ def main():
             print(f"round {round_ + 1}: {name:<9} {rate:8.2f} samples/s  LoadGen {verdict}", file=sys.stderr, flush=True)
     medians = {name: statistics.median(rates) for name, rates in results.items()}
     print(f"Offline, {args.samples} samples per run, median of {args.rounds} alternating rounds, "
-          f"{os.cpu_count()} cores ({OpenVINORuntime.cpu_name()})")
+          f"{os.cpu_count()} cores ({cpu_name()})")
     for name, label in systems.items():
         rates = " ".join(f"{r:.2f}" for r in results[name])
         print(f"  {label:<48} {medians[name]:7.2f} samples/s  ({rates})  x{medians[name] / medians['reference']:.1f}")

@@ -106,7 +106,7 @@ LABELS = {"guide": "guide steps 5-6 by hand (mo)", "mo": "make -j3 ir", "ovc": "
 
 
 def plot(medians, path):
-    from .charts import bars
+    from rnnt_ov.charts import bars
     bars(path, {LABELS[n]: medians[n] for n in medians}, "seconds, median (environment ready, local sources)",
          lambda label, value: f" {value:.1f} s  ({value / medians['guide']:.2f})")
 

@@ -1,4 +1,5 @@
-"""Reference transcripts normalised as upstream r1.0's manifest reader does it.
+"""Text: labels to characters, and reference transcripts normalised as upstream r1.0's manifest
+reader does it (every dataset reader of this project uses that one rule).
 
 Upstream (parts/manifest.py with parts/text, after keithito's tacotron "english_cleaners"):
 transliterate to ASCII, lower-case, spell out numbers, expand a few abbreviations, turn
@@ -101,3 +102,8 @@ def normalize(text, alphabet, table=None):
         return None
     allowed = set(alphabet)
     return "".join(ch for ch in text if ch in allowed)
+
+
+def to_text(labels, alphabet):
+    """Labels as text through the alphabet of rnnt.toml ([labels] labels: space, a-z, ')."""
+    return "".join(alphabet[label] for label in labels)

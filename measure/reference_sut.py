@@ -11,7 +11,7 @@ stop it today, and none of the changes made here alters what it computes:
   - torch.stft now needs return_complex: complex output, viewed as the (re, im) pairs r1.0 expects;
   - librosa 0.10 and later refuse r1.0's positional filters.mel call: the environment pins 0.9.2.
 
-Usage: python -m rnnt_ov.mlperf.reference RNNT_DIR [run.py's arguments]
+Usage: python -m measure.reference_sut RNNT_DIR [run.py's arguments]
 """
 import os
 import runpy
@@ -50,7 +50,7 @@ def patch():
 
 def main():
     if len(sys.argv) < 2 or not os.path.isfile(os.path.join(sys.argv[1], "run.py")):
-        sys.exit("usage: python -m rnnt_ov.mlperf.reference RNNT_DIR [run.py's arguments]: RNNT_DIR is "
+        sys.exit("usage: python -m measure.reference_sut RNNT_DIR [run.py's arguments]: RNNT_DIR is "
                  "speech_recognition/rnnt of an r1.0 clone")
     rnnt_dir = os.path.abspath(sys.argv[1])
     os.chdir(rnnt_dir)                    # run.py and pytorch_SUT.py find their code from here

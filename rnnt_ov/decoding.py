@@ -1,0 +1,87 @@
+"""Greedy RNN-T decoding of a batch of utterances, as upstream r1.0 decodes each one (decoders.py).
+
+One decoder for every caller, batch 1 being just a batch (NVIDIA NeMo's GreedyBatchedRNNTInfer
+is the model). Per encoder frame at most 30 symbols: the joint network scores the frame against
+the prediction network's output; a symbol that is not blank is emitted and advances the prediction
+network, blank (or the 30th symbol) moves to the next frame. The first prediction is r1.0's
+start-of-sequence step.
+
+For a batch, each step evaluates the joint network once for every row still decoding: each row
+has its own frame, prediction output and state, and count of symbols on its frame. A row past
+its last frame is finished and dropped from the batch, and the prediction network runs only for
+the rows that emitted (both padded to a power of two, the batch sizes the networks are compiled
+for). Row by row these are the decisions upstream makes on that utterance alone, so the labels
+are the same, in as many steps as the longest row needs rather than the sum over rows. Upstream
+re-runs the prediction network on every joint evaluation with the same (label, state) until a
+symbol is emitted; its output depends on nothing else, so it is computed once per emitted symbol
+here: same labels, fewer calls. The label-looping decoder of Bataev et al. (2024) works in the
+same spirit.
+"""
+import numpy as np
+
+from .interface import BLANK
+
+MAX_SYMBOLS_PER_FRAME = 30      # r1.0's decoders.py: max_symbols_per_step
+
+
+def bucket(n):
+    """The smallest power of two >= n: the batch sizes the networks are called with."""
+    return 1 << (int(n) - 1).bit_length()
+
+
+def _padded(rows, size):
+    """Indices `rows` padded to `size` by repeating the first (its results are not used)."""
+    return np.concatenate([rows, np.full(size - len(rows), rows[0])]) if size > len(rows) else rows
+
+
+class GreedyDecoder:
+    """networks: predict(labels, (h, c)), join(f, g) and start, as networks.py describes them."""
+
+    def __init__(self, networks, blank=BLANK, max_symbols=MAX_SYMBOLS_PER_FRAME):
+        self.networks, self.blank, self.max_symbols = networks, blank, max_symbols
+
+    def __call__(self, encoded, lengths, trace=None):
+        """Labels of each row. encoded (B, T', ...): the encoder's output frames; lengths (B,): the
+        valid frames of each row. `trace`, a dict, receives "steps" (the number of batch steps)
+        and "logits" (per row, the logits of each of its steps)."""
+        predict, join = self.networks.predict, self.networks.join
+        batch = encoded.shape[0]
+        limit = np.minimum(np.asarray(lengths, np.int64).reshape(batch), encoded.shape[1])
+        g0, h0, c0 = self.networks.start
+        g = np.repeat(np.asarray(g0, np.float32), batch, axis=0)          # (B, 1, 320)
+        h = np.repeat(np.asarray(h0, np.float32), batch, axis=1)          # (2, B, 320)
+        c = np.repeat(np.asarray(c0, np.float32), batch, axis=1)
+        frame = np.zeros(batch, np.int64)
+        emitted_here = np.zeros(batch, np.int64)
+        labels = [[] for _ in range(batch)]
+        logged = [[] for _ in range(batch)] if trace is not None else None
+        live = np.flatnonzero(limit > 0)          # the rows still decoding, as indices into the batch
+        steps = 0
+        while live.size:
+            steps += 1
+            size = bucket(live.size)
+            rows = _padded(live, size)
+            logits = join(encoded[rows, frame[rows]][:, None], g[rows]).reshape(size, -1)[:live.size]
+            if logged is not None:
+                for row, row_logits in zip(live.tolist(), logits):
+                    logged[row].append(np.array(row_logits, np.float32))
+            best = np.argmax(logits, axis=1)
+            emit = best != self.blank
+            if emit.any():
+                speakers = live[emit]
+                for row, label in zip(speakers.tolist(), best[emit].tolist()):
+                    labels[row].append(label)
+                size = bucket(speakers.size)
+                rows = _padded(speakers, size)
+                g_new, (h_new, c_new) = predict(_padded(best[emit], size).astype(np.int64), (h[:, rows], c[:, rows]))
+                n = speakers.size
+                g[speakers], h[:, speakers], c[:, speakers] = g_new[:n], h_new[:, :n], c_new[:, :n]
+                emitted_here[speakers] += 1
+            move = live[~emit | (emitted_here[live] >= self.max_symbols)]
+            frame[move] += 1
+            emitted_here[move] = 0
+            live = live[frame[live] < limit[live]]
+        if trace is not None:
+            trace["steps"] = steps
+            trace["logits"] = logged
+        return labels

@@ -1,0 +1,85 @@
+"""Edits of an OpenVINO model in memory, before it is compiled; the files on disk never change.
+
+    set_batch            another batch size
+    dynamic_time         the encoder's time axis open, so that one compiled model takes any length
+    mask_padded_frames   each row of a padded encoder batch computed as that row alone
+"""
+import openvino as ov
+
+try:                                   # openvino 2025 and later
+    import openvino.opset13 as ops
+except ImportError:                    # openvino 2024 (the mo route's environment)
+    import openvino.runtime.opset13 as ops
+
+from .interface import NETWORKS
+
+
+def set_batch(model, network, batch):
+    """Reshape a model's inputs to another batch size. An IR encoder whose lengths were frozen
+    keeps them: its encoded_lengths output then still has the IR's batch."""
+    shapes = {}
+    for port in model.inputs:
+        shape = port.get_partial_shape()
+        shape[NETWORKS[network].input(port.get_any_name()).batch_axis] = batch
+        shapes[port.get_any_name()] = shape
+    model.reshape(shapes)
+
+
+def dynamic_time(model):
+    """Give an encoder a dynamic time axis. A network that never reads its lengths (r1.0's LSTMs
+    are unidirectional) then computes on a whole utterance what upstream computes on it."""
+    shape = model.input("input.1").get_partial_shape()
+    shape[0] = -1
+    model.reshape({"input.1": shape})
+
+
+def find_time_stacking(model):
+    """The encoder's time-stacking concatenation: (T, B, H) and its shifted copy side by side into
+    (T, B, 2H), of which every 2nd frame is kept. Returns the Concat node, or None."""
+    for op in model.get_ordered_ops():
+        if op.get_type_name() != "Concat" or op.get_input_size() != 2:
+            continue
+        shapes = [op.input(i).get_partial_shape() for i in range(2)] + [op.output(0).get_partial_shape()]
+        if all(s.rank.is_static and s.rank.get_length() == 3 and s[2].is_static for s in shapes) \
+                and op.get_axis() in (2, -1) and shapes[2][2].get_length() == 2 * shapes[0][2].get_length():
+            return op
+    return None
+
+
+def lengths_parameter(model):
+    """The encoder's lengths input "1"; added back (i64, one per row) where the IR froze it."""
+    lengths = next((p for p in model.get_parameters() if "1" in p.output(0).get_names()), None)
+    if lengths is None:
+        lengths = ops.parameter([-1], ov.Type.i64, name="1")
+        lengths.output(0).get_tensor().set_names({"1"})
+        model.add_parameters([lengths])
+    return lengths
+
+
+def mask_padded_frames(model):
+    """Make an encoder compute, for each row of a padded batch, what it computes for that row alone.
+
+    The LSTMs are unidirectional, so a row's frames do not depend on the padding after them, with
+    one exception: time stacking pairs an odd-length row's last frame with the next one, which is
+    zero for the row alone (r1.0's StackTime fills past the end with zeros) but the LSTM's output
+    on padding in a batch. Zeroing the pre-stacking frames past each row's length (lengths: input
+    "1", added back if the IR froze it) restores that. Returns False if the encoder has no
+    stacking of that shape (then padded odd-length rows may differ in their last frame)."""
+    stack = find_time_stacking(model)
+    if stack is None:
+        return False
+    frames = stack.input(0).get_source_output()
+    lengths = lengths_parameter(model)
+    i64 = ov.Type.i64
+    count = ops.gather(ops.shape_of(frames, i64), ops.constant(0, i64), ops.constant(0, i64))
+    index = ops.range(ops.constant(0, i64), count, ops.constant(1, i64), i64)
+    valid = ops.less(ops.unsqueeze(index, ops.constant(1, i64)),
+                     ops.unsqueeze(ops.convert(lengths, i64), ops.constant(0, i64)))
+    mask = ops.unsqueeze(ops.convert(valid, frames.get_element_type()), ops.constant(2, i64))
+    masked = ops.multiply(frames, mask)
+    keep = {masked.get_instance_id(), count.input(0).get_source_output().get_node().get_instance_id()}
+    for target in list(frames.get_target_inputs()):
+        if target.get_node().get_instance_id() not in keep:
+            target.replace_source_output(masked.output(0))
+    model.validate_nodes_and_infer_types()
+    return True

@@ -1,0 +1,59 @@
+"""LoadGen's settings and summary files: merged, looked up and read as LoadGen does."""
+import os
+import re
+
+
+def merged_settings(mlperf_conf, user_conf, path):
+    """mlperf.conf, then user.conf, in one file: the later setting of a key wins."""
+    with open(path, "w") as out:
+        for source in (mlperf_conf, user_conf):
+            with open(source) as f:
+                out.write(f"# ---- {os.path.abspath(source)}\n{f.read()}\n")
+
+
+SEEDS = ("qsl_rng_seed", "sample_index_rng_seed", "schedule_rng_seed")
+
+
+def conf_value(path, model, scenario, key):
+    """A key of a LoadGen configuration file, looked up as LoadGen does: model.scenario.key, then
+    *.scenario.key, model.*.key, *.*.key; the last line setting it wins. None if absent."""
+    found = {}
+    with open(path) as f:
+        for line in f:
+            words = line.split("#", 1)[0].split()
+            if len(words) == 3 and words[1] == "=":
+                found[words[0]] = words[2]
+    for pattern in (f"{model}.{scenario}.{key}", f"*.{scenario}.{key}", f"{model}.*.{key}", f"*.*.{key}"):
+        if pattern in found:
+            return found[pattern]
+    return None
+
+
+def summary_values(summary_path):
+    """A function from a label of LoadGen's mlperf_log_summary.txt to its value ("?" if absent)."""
+    with open(summary_path) as f:
+        text = f.read()
+
+    def value(label):
+        match = re.search(rf"^{re.escape(label)}\s*:\s*(\S+)", text, re.M)
+        return match.group(1) if match else "?"
+    return value
+
+
+def digest(summary_path, scenario):
+    """One line from LoadGen's summary: the figure the scenario is judged by, and the verdict."""
+    value = summary_values(summary_path)
+
+    def ms(label):
+        ns = value(label)
+        return f"{int(ns) / 1e6:.1f} ms" if ns.isdigit() else "?"
+
+    if scenario == "Offline":
+        figure = f"{value('Samples per second')} samples/s"
+    elif scenario == "Server":
+        figure = (f"{value('Completed samples per second')} samples/s completed of "
+                  f"{value('Scheduled samples per second')} scheduled, 99th percentile latency "
+                  f"{ms('99.00 percentile latency (ns)')}")
+    else:
+        figure = f"90th percentile latency {ms('90.00 percentile latency (ns)')}"
+    return f"{scenario}: {figure}; LoadGen: {value('Result is')}"

@@ -1,0 +1,117 @@
+"""The three IR compiled for decoding a batch of utterances: what transcribe, wer, the quantizer's
+validation, verify's decode and the MLPerf harness all run (through recognizer.Recognizer).
+
+Decoding networks, for OpenVINO here and for PyTorch or ONNX Runtime in runtimes.DecodingNetworks,
+offer the same calls on numpy arrays, for any number n of rows:
+
+    encode(features (T, B, 240) padded, lengths (B,)) -> encoded (B, ceil(T/2), 1024), lengths (B,)
+    predict(labels (n,) int64, (h, c) each (2, n, 320)) -> g (n, 1, 320), (h, c)
+    join(f (n, 1, 1024), g (n, 1, 320)) -> logits (n, 29), blank last
+    start                     r1.0's start-of-sequence step (interface.StartStep)
+    precision                 what the CPU computes in: "f32", "bf16", ...
+"""
+import numpy as np
+import openvino as ov
+
+from . import graph
+from .interface import ENCODER_FEATURES, encoded_frames
+from .ir import checked_start, load_start, read_network, renamed_note
+
+
+def compile_config(precision, threads):
+    """CPU plugin settings: latency first; precision "f32", or None for the CPU's default."""
+    config = {"PERFORMANCE_HINT": "LATENCY"}
+    if precision:
+        config["INFERENCE_PRECISION_HINT"] = precision
+    if threads:
+        config["INFERENCE_NUM_THREADS"] = threads
+    return config
+
+
+def cpu_name():
+    return ov.Core().get_property("CPU", "FULL_DEVICE_NAME")
+
+
+def cpu_default_precision():
+    """The inference precision the CPU plugin picks when not told: bf16 on CPUs with avx512_bf16
+    or AMX, f32 elsewhere."""
+    return ov.Core().get_property("CPU", "INFERENCE_PRECISION_HINT").get_type_name()
+
+
+class BoundRequest:
+    """An infer request whose static inputs live in numpy buffers it shares: a call copies the
+    inputs in and runs, which costs a third of infer(dict) on tiny networks. Dynamic inputs are
+    passed as they are. Returns copies of the outputs, by name."""
+
+    def __init__(self, compiled):
+        self.request = compiled.create_infer_request()
+        self.buffers = {}
+        for i, port in enumerate(compiled.inputs):
+            if port.get_partial_shape().is_static:
+                buffer = np.zeros(port.get_shape(), port.get_element_type().to_dtype())
+                self.request.set_input_tensor(i, ov.Tensor(buffer, shared_memory=True))
+                self.buffers[port.get_any_name()] = buffer
+            else:
+                self.buffers[port.get_any_name()] = None
+        self.outputs = [port.get_any_name() for port in compiled.outputs]
+
+    def __call__(self, feed):
+        dynamic = {}
+        for name, buffer in self.buffers.items():
+            if buffer is None:
+                dynamic[name] = feed[name]
+            else:
+                np.copyto(buffer, feed[name])
+        self.request.infer(dynamic)
+        return {name: self.request.get_output_tensor(i).data.copy() for i, name in enumerate(self.outputs)}
+
+
+class OpenVINONetworks:
+    """The IR of a folder, for decoding: the encoder with dynamic batch and time axes, fed padded
+    utterances and each row's length (graph.mask_padded_frames makes every row exact, whatever
+    the IR's own shape), and the prediction and joint networks compiled for each batch size asked
+    for (the decoder asks for powers of two), their inputs bound to numpy buffers.
+
+    precision: "f32", or None for the CPU's default. start: the start step where the folder has
+    none (verify computes it with PyTorch). encoder: an ov.Model to use instead of the folder's
+    encoder (the quantizer's candidates)."""
+
+    def __init__(self, folder, precision="f32", threads=None, start=None, encoder=None):
+        self.core = ov.Core()
+        self.config = compile_config(precision, threads)
+        self.folder, self.renamed = folder, {}
+        if encoder is None:
+            encoder, self.renamed["encoder"] = read_network(self.core, folder, "encoder")
+        self.exact = graph.mask_padded_frames(encoder)
+        encoder.reshape({"input.1": [-1, -1, ENCODER_FEATURES], "1": [-1]})
+        self.encoder = self.core.compile_model(encoder, "CPU", self.config)
+        self.precision = self.encoder.get_property("INFERENCE_PRECISION_HINT").get_type_name()
+        self.models, self.requests = {}, {}
+        for network in ("prediction", "joint"):
+            self.models[network], self.renamed[network] = read_network(self.core, folder, network)
+        self.start = checked_start(start or load_start(folder), folder)
+
+    def request(self, network, batch):
+        """An infer request of `network` at `batch`, compiled on first use."""
+        key = (network, batch)
+        if key not in self.requests:
+            model = self.models[network].clone()
+            graph.set_batch(model, network, batch)
+            self.requests[key] = BoundRequest(self.core.compile_model(model, "CPU", self.config))
+        return self.requests[key]
+
+    def encode(self, features, lengths):
+        lengths = np.asarray(lengths, np.int64)
+        out = self.encoder({"input.1": features, "1": lengths})
+        return out[self.encoder.output("encoded")], encoded_frames(lengths)
+
+    def predict(self, labels, state):
+        out = self.request("prediction", len(labels))({"input.1": labels.reshape(-1, 1), "1": state[0], "2": state[1]})
+        return out["prediction_out"], (out["new_hidden_h"], out["new_hidden_c"])
+
+    def join(self, f, g):
+        return self.request("joint", f.shape[0])({"0": f, "1": g})["logits"].reshape(f.shape[0], -1)
+
+    def note(self):
+        """One line if the IR's ports were matched by position and shape, else None."""
+        return renamed_note(self.folder, self.renamed)

@@ -1,0 +1,61 @@
+"""Speech to labels with the three IR: the one path that transcribe, wer, the quantizer's
+validation and the MLPerf harness run, a batch of utterances at a time (batch 1 is a batch).
+
+    audio (16 kHz samples) -> features.features -> padded batch -> encoder -> GreedyDecoder -> labels
+"""
+import numpy as np
+
+from . import features
+from .decoding import GreedyDecoder
+from .networks import OpenVINONetworks
+
+
+class Recognizer:
+    """networks: decoding networks (networks.py); featurizer: (filterbank, window) from the
+    checkpoint (features.load_featurizer)."""
+
+    def __init__(self, networks, featurizer):
+        self.networks = networks
+        self.fb, self.window = featurizer
+        self.decoder = GreedyDecoder(networks)
+
+    @classmethod
+    def from_ir(cls, ir_dir, featurizer_file, precision="f32", threads=None, start=None):
+        """The IR of a folder; precision "f32", or None for the CPU's default."""
+        return cls(OpenVINONetworks(ir_dir, precision, threads, start), features.load_featurizer(featurizer_file))
+
+    @property
+    def precision(self):
+        return self.networks.precision
+
+    def features(self, samples):
+        return features.features(samples, self.fb, self.window)
+
+    def decode_features(self, feats, trace=None):
+        """Labels of utterances given as features [(frames, 240)], encoded and decoded together."""
+        padded, lengths = features.pad(feats)
+        encoded, encoded_lengths = self.networks.encode(padded, lengths)
+        return self.decoder(encoded, encoded_lengths, trace)
+
+    def __call__(self, utterances):
+        """Labels of utterances given as samples, decoded together."""
+        return self.decode_features([self.features(samples) for samples in utterances])
+
+    def in_batches(self, utterances, batch):
+        """Labels of many utterances, `batch` at a time, longest first so that each batch pads as
+        little as it can. Yields (indices into utterances, their labels) batch by batch."""
+        order = sorted(range(len(utterances)), key=lambda i: -len(utterances[i]))
+        for first in range(0, len(order), batch):
+            chosen = order[first:first + batch]
+            yield chosen, self([utterances[i] for i in chosen])
+
+    def warm_up(self, batch):
+        """Compile the prediction and joint networks at every batch size the decoder may ask for
+        up to `batch`, and run the encoder once, so that no later call pays for compiling."""
+        second = (1e-3 * np.sin(np.arange(features.SAMPLE_RATE))).astype(np.float32)
+        size = 1
+        while True:
+            self([second] * min(size, batch))
+            if size >= batch:
+                break
+            size *= 2
