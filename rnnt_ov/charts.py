@@ -30,15 +30,15 @@ def bars(path, values, xlabel, note=lambda label, value: f"{value:.2f}"):
 
 def lines(path, xs, series, xlabel, ylabel, title=None):
     """One line per {label: [y for each x]}, x on a log-2 axis (batch sizes). Each point is
-    labelled with its value, the labels of successive series placed above and below their
-    points, so that close series do not write over each other."""
+    labelled with its value: at each x the highest point's label above it, the others' below
+    theirs, so that close series do not write over each other."""
     fig, ax = plt.subplots(figsize=(7, 4))
-    for n, (colour, (label, ys)) in enumerate(zip(COLOURS[1:], series.items())):
+    top = [max(series, key=lambda label: series[label][i]) for i in range(len(xs))]
+    for colour, (label, ys) in zip(COLOURS[1:], series.items()):
         ax.plot(xs, ys, marker="o", color=colour, label=label)
-        offset = (0, 7) if n % 2 == 0 else (0, -13)
-        for x, y in zip(xs, ys):
-            ax.annotate(f"{y:.1f}", (x, y), textcoords="offset points", xytext=offset, ha="center",
-                        fontsize=8, color=colour)
+        for i, (x, y) in enumerate(zip(xs, ys)):
+            ax.annotate(f"{y:.1f}", (x, y), textcoords="offset points", xytext=(0, 7) if top[i] == label else (0, -14),
+                        ha="center", fontsize=8, color=colour)
     ax.set_xscale("log", base=2)
     ax.set_xticks(xs, [str(x) for x in xs])
     ax.set_xlim(xs[0] / 1.4, xs[-1] * 1.4)

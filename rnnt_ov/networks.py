@@ -74,11 +74,11 @@ class OpenVINONetworks:
 
     precision: "f32", or None for the CPU's default. start: the start step where the folder has
     none (verify computes it with PyTorch). encoder: an ov.Model to use instead of the folder's
-    encoder (the quantizer's candidates)."""
+    encoder (the quantizer's candidates). config: more CPU plugin settings."""
 
-    def __init__(self, folder, precision="f32", threads=None, start=None, encoder=None):
+    def __init__(self, folder, precision="f32", threads=None, start=None, encoder=None, config=None):
         self.core = ov.Core()
-        self.config = compile_config(precision, threads)
+        self.config = {**compile_config(precision, threads), **(config or {})}
         self.folder, self.renamed = folder, {}
         if encoder is None:
             encoder, self.renamed["encoder"] = read_network(self.core, folder, "encoder")

@@ -20,9 +20,11 @@ class Recognizer:
         self.decoder = GreedyDecoder(networks)
 
     @classmethod
-    def from_ir(cls, ir_dir, featurizer_file, precision="f32", threads=None, start=None):
-        """The IR of a folder; precision "f32", or None for the CPU's default."""
-        return cls(OpenVINONetworks(ir_dir, precision, threads, start), features.load_featurizer(featurizer_file))
+    def from_ir(cls, ir_dir, featurizer_file, precision="f32", threads=None, start=None, config=None):
+        """The IR of a folder; precision "f32", or None for the CPU's default; config: more CPU
+        plugin settings."""
+        return cls(OpenVINONetworks(ir_dir, precision, threads, start, config=config),
+                   features.load_featurizer(featurizer_file))
 
     @property
     def precision(self):

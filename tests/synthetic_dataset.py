@@ -4,8 +4,8 @@
       in the format of upstream's dev-clean-wav.json (fname relative to the dataset folder);
   LibriSpeech as distributed: FLAC files beside <speaker>-<chapter>.trans.txt, upper case.
 
-The audio is noise shaped by moving formant-like resonances: not speech, but not a pure tone, so
-that the random-weight model emits a mix of symbols. Utterances have odd and even numbers of
+The audio is speech-like (speechlike: short segments of formant-like partials), so that the
+synthetic checkpoint decodes it at about a symbol per encoder frame, as a trained model does speech. Utterances have odd and even numbers of
 encoder frames; one is longer than 15 s, which the harness must leave out as upstream's does.
 """
 import argparse
@@ -23,10 +23,31 @@ CHAPTERS = [("84", "121123"), ("84", "121550"), ("174", "50561")]
 
 
 def speechlike(seed, seconds):
+    """Speech-like audio: segments of 20 to 60 ms, each a few formant-like partials over a pitch
+    of 90-250 Hz with their own strengths (one in ten a pause of faint noise), joined by 5 ms
+    fades. Not speech, but it changes as often as speech does: every encoder frame (60 ms) hears
+    something of its own, which the synthetic checkpoint decodes at about a symbol a frame."""
     rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * RATE)) / RATE
-    voice = sum(np.sin(2 * np.pi * f * t * (1 + 0.1 * np.sin(2 * np.pi * 0.7 * t))) for f in rng.uniform(150, 3000, 4))
-    return (0.1 * voice * (0.5 + 0.5 * np.sin(2 * np.pi * 2.3 * t)) + 0.01 * rng.standard_normal(len(t))).astype(np.float32)
+    count = int(seconds * RATE)
+    out = np.zeros(count, np.float32)
+    fade = int(0.005 * RATE)
+    ramp = np.linspace(0, 1, fade)
+    start = 0
+    while start < count:
+        length = int(rng.uniform(0.02, 0.06) * RATE)
+        t = np.arange(length) / RATE
+        if rng.random() < 0.1:
+            segment = 0.003 * rng.standard_normal(length)
+        else:
+            partials = [rng.uniform(90, 250), *rng.uniform(300, 3500, 3)]
+            segment = 0.08 * sum(rng.uniform(0.2, 1) * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi))
+                                 for f in partials) + 0.01 * rng.standard_normal(length)
+        segment[:fade] *= ramp
+        segment[-fade:] *= ramp[::-1]
+        end = min(count, start + length)
+        out[start:end] = segment[:end - start]
+        start = end
+    return out
 
 
 def utterances(seconds_list=SECONDS):
@@ -40,13 +61,14 @@ def utterances(seconds_list=SECONDS):
     return found
 
 
-def write(folder, seconds=SECONDS):
-    """Both layouts under `folder`; returns their paths and the reference transcripts."""
+def write(folder, seconds=SECONDS, name="dev-tiny", librispeech=True):
+    """Both layouts under `folder` (upstream's alone unless `librispeech`); returns their paths
+    and the reference transcripts."""
     folder = Path(folder)
-    wav_root, flac_root = folder / "upstream", folder / "LibriSpeech" / "dev-tiny"
+    wav_root, flac_root = folder / "upstream", folder / "LibriSpeech" / name
     entries, listings = [], {}
     for speaker, chapter, utterance, samples, transcript in utterances(seconds):
-        wav = wav_root / "dev-tiny-wav" / speaker / chapter / f"{utterance}.wav"
+        wav = wav_root / f"{name}-wav" / speaker / chapter / f"{utterance}.wav"
         wav.parent.mkdir(parents=True, exist_ok=True)
         soundfile.write(wav, samples, RATE, subtype="PCM_16")
         seconds = len(samples) / RATE
@@ -55,14 +77,15 @@ def write(folder, seconds=SECONDS):
                                    "fname": str(wav.relative_to(wav_root)), "speed": 1}],
                         "original_duration": seconds, "original_num_samples": len(samples),
                         "transcript": transcript.lower()})
-        flac = flac_root / speaker / chapter / f"{utterance}.flac"
-        flac.parent.mkdir(parents=True, exist_ok=True)
-        soundfile.write(flac, samples, RATE)
-        listings.setdefault(flac.parent / f"{speaker}-{chapter}.trans.txt", []).append(f"{utterance} {transcript}")
-    (wav_root / "dev-tiny-wav.json").write_text(json.dumps(entries, indent=2))
+        if librispeech:
+            flac = flac_root / speaker / chapter / f"{utterance}.flac"
+            flac.parent.mkdir(parents=True, exist_ok=True)
+            soundfile.write(flac, samples, RATE)
+            listings.setdefault(flac.parent / f"{speaker}-{chapter}.trans.txt", []).append(f"{utterance} {transcript}")
+    (wav_root / f"{name}-wav.json").write_text(json.dumps(entries, indent=2))
     for path, lines in listings.items():
         path.write_text("\n".join(lines) + "\n")
-    return {"manifest": wav_root / "dev-tiny-wav.json", "dataset_dir": wav_root, "librispeech": flac_root,
+    return {"manifest": wav_root / f"{name}-wav.json", "dataset_dir": wav_root, "librispeech": flac_root,
             "kept": [e for e in entries if e["original_duration"] <= 15.0]}
 
 
