@@ -83,6 +83,8 @@ MANIFEST       ?=
 DATASET_DIR    ?=
 ## make mlperf: LoadGen's settings of this system
 USER_CONF      ?= rnnt_ov/mlperf/user.conf
+## make mlperf: utterances encoded and decoded together at most (default: BATCH if given, else the fastest measured)
+MLPERF_BATCH   ?= $(if $(filter command line environment,$(origin BATCH)),$(BATCH),$(if $(filter Server,$(SCENARIO)),8,$(if $(filter INT8,$(PRECISION)),32,16)))
 ## PRECISION=INT8: the folder holding LibriSpeech train-clean-100
 CALIBRATION_DIR  ?=
 ## PRECISION=INT8: a calibration list (default: MLPerf's, from the clone), or a folder of audio
@@ -95,10 +97,14 @@ VALIDATION     ?=
 MAX_WER_DROP   ?=
 ## make mlperf-compare: the environment of upstream's reference SUT
 REFERENCE_VENV ?= .venv-reference
-## make mlperf-compare: samples issued per run
-COMPARE_SAMPLES ?= 60
-## make mlperf-compare: alternating rounds
+## make mlperf-compare: samples issued per Offline run of this harness
+COMPARE_SAMPLES ?= 1024
+## make mlperf-compare: samples issued to the reference SUT, and utterances it decodes for accuracy
+REFERENCE_SAMPLES ?= 64
+## make mlperf-compare: alternating Offline rounds
 COMPARE_ROUNDS ?= 3
+## make loadset: utterances of the load set (make mlperf-compare's data when no MANIFEST is given)
+LOADSET_SIZE   ?= 256
 VARIABLES := $(shell sed -n 's/^\([A-Z_0-9]*\) *?=.*/\1/p' $(THIS_MAKEFILE))
 
 # ---- Goals ---------------------------------------------------------------------------------------
@@ -191,6 +197,8 @@ $(call positive_int,VERIFY_SEEDS,3)
 $(call positive_int,BENCH_THREADS,2)
 $(call positive_int,BENCH_RUNS,20)
 $(call positive_int,TIMING_ROUNDS,3)
+$(call positive_int,MLPERF_BATCH,16)
+$(call positive_int,LOADSET_SIZE,256)
 $(call one_of,CONVERTER,mo ovc,CONVERTER=mo (openvino-dev 2024.6, Python 3.11-3.12) or CONVERTER=ovc (openvino 2026.4, Python 3.11-3.14))
 $(call one_of,PRECISION,FP32 FP16 INT8,PRECISION=FP32$(comma) FP16 or INT8)
 $(call one_of,INFER_PRECISION,f32 default,f32$(comma) or default for the CPU's own choice)
@@ -211,20 +219,24 @@ endif
 # make mlperf: the dataset as upstream's harness takes it (a manifest, and the folder its fname
 # entries are relative to, by default the manifest's own), or LibriSpeech as distributed
 # (DATASET=, FLAC and *.trans.txt), for which a manifest is written.
+# make mlperf-compare without either measures on the load set (make loadset).
 ifneq ($(call asked,$(MLPERF_GOALS)),)
   $(call one_of,SCENARIO,Offline Server SingleStream,SCENARIO=Offline$(comma) Server or SingleStream)
   $(call one_of,MODE,performance accuracy,MODE=performance or MODE=accuracy)
-  ifeq ($(MANIFEST)$(DATASET),)
+  ifeq ($(MANIFEST)$(DATASET)$(filter-out mlperf-compare,$(call asked,$(MLPERF_GOALS))),)
+    COMPARE_ON_LOADSET := 1
+  else ifeq ($(MANIFEST)$(DATASET),)
     $(error no MANIFEST given: make mlperf MANIFEST=/data/dev-clean-wav.json DATASET_DIR=/data (upstream's format), or DATASET=/data/LibriSpeech/dev-clean (FLAC and *.trans.txt))
-  endif
-  ifneq ($(MANIFEST),)
+  else ifneq ($(MANIFEST),)
     $(call needs_file,MANIFEST,give the JSON manifest of the dataset$(comma) or DATASET= for a LibriSpeech folder)
   else
     $(call needs_folder,DATASET,make mlperf DATASET=/path/to/LibriSpeech/dev-clean)
     MANIFEST    := $(BUILD_DIR)/mlperf/manifests/$(notdir $(abspath $(DATASET))).json
     DATASET_DIR := $(or $(DATASET_DIR),$(patsubst %/,%,$(dir $(abspath $(DATASET)))))
   endif
-  DATASET_DIR := $(or $(DATASET_DIR),$(patsubst %/,%,$(dir $(MANIFEST))))
+  ifneq ($(COMPARE_ON_LOADSET),1)
+    DATASET_DIR := $(or $(DATASET_DIR),$(patsubst %/,%,$(dir $(MANIFEST))))
+  endif
   $(call needs_file,USER_CONF,give a LoadGen user.conf$(comma) or leave USER_CONF unset for the project's own)
 endif
 
@@ -298,7 +310,7 @@ ifneq ($(BUILD_GOALS),)
 endif
 
 # ---- Targets -------------------------------------------------------------------------------------
-.PHONY: all ir onnx weights source venv verify benchmark recipe-timing mlperf mlperf-manifest mlperf-compare demo \
+.PHONY: all ir onnx weights source venv verify benchmark recipe-timing mlperf mlperf-manifest mlperf-compare loadset demo \
   transcribe wer test check test-fast clean distclean help
 all: ir
 
@@ -445,7 +457,7 @@ INT8_TMP := $(IR_DIR)/.tmp-int8
 QUANTIZE = $(OVC_PY) -m $(PKG).quantize --fp32-ir-dir $(CONV_DIR) --output-dir $(INT8_TMP) --featurizer $(FEATURIZER) \
   $(if $(call CAL,dir),--calibration-dir $(call CAL,dir) )--calibration-list $(call CAL,list) --networks $(subst +, ,$(call CAL,networks)) \
   $(if $(call CAL,validation),--validation $(call CAL,validation) --max-wer-drop $(call CAL,drop) --config $(RNNT_TOML))
-$(IR_NETWORK_FILES) &: $(IR_DIR)/.calibration $(CONV_NETWORK_FILES) $(FEATURIZER) $(IR_DIR)/.settings $(OVC_STAMP) \
+$(IR_NETWORK_FILES) &: $(IR_DIR)/.calibration $(CONV_NETWORK_FILES) $(CONV_DIR)/$(START_STEP) $(FEATURIZER) $(IR_DIR)/.settings $(OVC_STAMP) \
     $(PKG)/quantize.py $(if $(CALIBRATION_LIST),,$(UPSTREAM_CALIBRATION))
 	@echo '== quantize: $(CONV_DIR) -> $(IR_DIR) (INT8, NNCF; $(subst +, ,$(call CAL,networks)))'
 	@echo '$(QUANTIZE)'
@@ -512,7 +524,7 @@ mlperf: $(IR_READY) $(FEATURIZER) $(MODEL_FILES) $(MLPERF_CONF) $(MANIFEST) $(US
 	@mkdir -p $(dir $(MLPERF_RUN))
 	$(PY) -m $(PKG).mlperf.run --scenario $(SCENARIO) --mode $(MODE) --manifest $(MANIFEST) \
 	  --dataset-dir $(DATASET_DIR) --mlperf-conf $(MLPERF_CONF) --user-conf $(USER_CONF) $(ASR_ARGS) \
-	  --log-dir $(MLPERF_RUN)
+	  --batch $(MLPERF_BATCH) --log-dir $(MLPERF_RUN)
 
 # A manifest in upstream's format for LibriSpeech as distributed (FLAC beside *.trans.txt), made
 # again when the folder's transcripts change or another folder of the same name is given. Only
@@ -537,13 +549,35 @@ $(REFERENCE_VENV)/.rnnt-requirements: requirements-reference.txt make_venv.py
 	  --route "upstream's reference SUT" --hint "run make PYTHON=python3.12 (or 3.11)" \
 	  --torch-index "$(TORCH_INDEX)" --after "setuptools<70" --check "torch, librosa"
 
-mlperf-compare: $(IR_READY) $(FEATURIZER) $(MODEL_FILES) $(MLPERF_CONF) $(MANIFEST) $(WEIGHTS_FILE) $(REFERENCE_VENV)/.rnnt-requirements  ## Offline samples/s against upstream's PyTorch reference SUT (own venv); JSON and PNG
+# Without MANIFEST: on the load set, whose FP32 and INT8 IR sets (ovc, dynamic time) are made by
+# this recipe run again on the load set's checkpoint, in a build folder of the load set's own: as
+# for the demo, a sub-make is the plain way to say "the same recipe, other inputs".
+LOADSET := $(BUILD_DIR)/loadset
+LOADSET_BUILD := $(LOADSET)/build
+LOADSET_IR = $(LOADSET_BUILD)/ir/seqdynamic-batch1-$(1)-ovc
+$(LOADSET)/loadset.json: measure/loadset.py tests/synthetic_checkpoint.py tests/synthetic_dataset.py | $(ENV_STAMP)
+	$(PY) -m measure.loadset $(LOADSET) --count $(LOADSET_SIZE)
+loadset: $(LOADSET)/loadset.json  ## a load-realistic set offline: dev-clean's lengths, a checkpoint decoding ~0.9 symbols a frame
+
+COMPARE_ARGS = --reference-python $(REFERENCE_VENV)/bin/python --rnnt-dir $(MODEL_DIR)/.. --mlperf-conf $(MLPERF_CONF) \
+  --config $(RNNT_TOML) --samples $(COMPARE_SAMPLES) --reference-samples $(REFERENCE_SAMPLES) --rounds $(COMPARE_ROUNDS) \
+  --json $(BUILD_DIR)/mlperf/compare/$$(date +%Y%m%d-%H%M%S).json
+ifeq ($(COMPARE_ON_LOADSET),1)
+mlperf-compare: $(LOADSET)/loadset.json $(MODEL_FILES) $(MLPERF_CONF) $(OVC_STAMP) $(REFERENCE_VENV)/.rnnt-requirements  ## upstream's reference SUT against this harness: Offline, Server, SingleStream; JSON and PNG
+	$(MAKE) --no-print-directory BUILD_DIR=$(LOADSET_BUILD) MLCOMMONS_PATH=$(abspath $(SRC_DIR)) \
+	  WEIGHTS=$(abspath $(LOADSET)/checkpoint.pt) WEIGHTS_SHA256= CONVERTER=ovc SEQ_LEN=dynamic BATCH=1 PRECISION=INT8 \
+	  CALIBRATION_LIST=$(abspath $(LOADSET)/calibration) CALIBRATION_DIR= VALIDATION= MAX_WER_DROP= IR_DIR=$(call LOADSET_IR,INT8) ir
 	@mkdir -p $(BUILD_DIR)/mlperf/compare
-	$(PY) -m measure.mlperf_compare --reference-python $(REFERENCE_VENV)/bin/python --rnnt-dir $(MODEL_DIR)/.. \
-	  --checkpoint $(WEIGHTS_FILE) --manifest $(MANIFEST) --dataset-dir $(DATASET_DIR) --mlperf-conf $(MLPERF_CONF) \
-	  --ir-dir $(IR_DIR) --featurizer $(FEATURIZER) --config $(RNNT_TOML) \
-	  --samples $(COMPARE_SAMPLES) --rounds $(COMPARE_ROUNDS) \
-	  --json $(BUILD_DIR)/mlperf/compare/$(notdir $(IR_DIR))-$$(date +%Y%m%d-%H%M%S).json
+	$(OVC_VENV)/bin/python -m measure.mlperf_compare $(COMPARE_ARGS) --checkpoint $(LOADSET)/checkpoint.pt \
+	  --manifest $(LOADSET)/upstream/dev-clean-like-wav.json --dataset-dir $(LOADSET)/upstream \
+	  --ir-dir $(call LOADSET_IR,FP32) --int8-ir-dir $(call LOADSET_IR,INT8) --featurizer $(LOADSET_BUILD)/weights/featurizer.npz \
+	  --sample-count $(LOADSET_SIZE) --describe "the load set ($(LOADSET_SIZE) utterances with dev-clean's lengths, synthetic weights)"
+else
+mlperf-compare: $(IR_READY) $(FEATURIZER) $(MODEL_FILES) $(MLPERF_CONF) $(MANIFEST) $(WEIGHTS_FILE) $(REFERENCE_VENV)/.rnnt-requirements
+	@mkdir -p $(BUILD_DIR)/mlperf/compare
+	$(PY) -m measure.mlperf_compare $(COMPARE_ARGS) --checkpoint $(WEIGHTS_FILE) --manifest $(MANIFEST) \
+	  --dataset-dir $(DATASET_DIR) --ir-dir $(IR_DIR) --featurizer $(FEATURIZER)
+endif
 
 # The recipe against the documented guide's steps 5-6 by hand, side by side, from this build's clone
 # and checkpoint (needs both environments); figures in JSON and PNG.

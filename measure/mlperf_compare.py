@@ -1,45 +1,192 @@
-"""Offline samples per second of this harness against upstream's PyTorch reference SUT, in one run.
+"""Throughput of this MLPerf harness against upstream's PyTorch reference SUT, side by side in one run.
 
-The same data (a manifest), the same LoadGen settings (a user.conf written here: every sample of
-the set loaded, SAMPLES samples issued, no minimum duration), Offline performance mode, each
-system in a process of its own, in alternating order, ROUNDS times; the median of LoadGen's
-"Samples per second" for each, and its ratio to the reference. The reference runs from the user's
-clone in its own environment (reference.py says what it takes to run it today); this harness runs
-the IR at f32 and at the CPU's default precision (bf16 on CPUs with avx512_bf16 or AMX, f32
-elsewhere), at the IR's batch. Writes the figures as JSON and a bar chart beside it.
+By default on the load set (measure/loadset.py: dev-clean's utterance lengths, a synthetic
+checkpoint that decodes ~0.9 symbols per encoder frame, librosa's featurizer tensors), whose IR
+sets this script builds with the recipe (make, in BUILD_DIR): the FP32 set with a dynamic time
+axis, and its INT8 set calibrated on the load set's calibration audio. With --manifest and
+--ir-dir, on your data and your IR instead.
+
+Every system runs under LoadGen in a process of its own, on the same data and the same short
+settings (a user.conf written here: SAMPLE_COUNT utterances loaded, min_duration 0):
+
+  Offline     samples/s and samples/s per core, ROUNDS alternating rounds, median: upstream's
+              reference SUT (batch 1; REFERENCE_SAMPLES issued, it is slow), the FP32 set at f32,
+              the FP32 set at the CPU's default precision (bf16 where the CPU has it), the INT8 set;
+              SAMPLES issued to each of this harness's, so that its batches are as even in length
+              as in a real run.
+  accuracy    every utterance once through each: the share of utterances whose tokens equal the
+              f32 run's (the reference SUT on the first REFERENCE_SAMPLES utterances: with the
+              same featurizer tensors its tokens equal f32's).
+  Server      the fastest system: the highest queries/s whose 99th percentile latency stays within
+              the clone's bound (1000 ms), by bisection over target_qps.
+  SingleStream  the fastest system at batch 1: the 90th percentile latency.
+
+Prints a table, writes JSON and a PNG chart beside it.
 """
 import argparse
+import array
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 
-from rnnt_ov.ir import encoder_input_shape
-from rnnt_ov.mlperf.settings import summary_values
+from rnnt_ov.files import write_json
+from rnnt_ov.metrics import edit_distance
+from rnnt_ov.mlperf.settings import conf_value, summary_values
 from rnnt_ov.networks import cpu_default_precision, cpu_name
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def samples_per_second(log_dir):
-    value = summary_values(os.path.join(log_dir, "mlperf_log_summary.txt"))
-    if value("Samples per second") == "?":
-        sys.exit(f"error: no 'Samples per second' in {log_dir}/mlperf_log_summary.txt")
-    return float(value("Samples per second")), value("Result is")
+def cores():
+    return len(os.sched_getaffinity(0))
 
 
-def run(cmd, cwd=None):
-    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+def run(cmd, cwd=None, env=None):
+    result = subprocess.run(cmd, cwd=cwd or PROJECT, capture_output=True, text=True, env=env)
     if result.returncode != 0:
-        sys.exit(f"error: {' '.join(cmd[:4])} ... failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        sys.exit(f"error: {' '.join(map(str, cmd[:4]))} ... failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
 
 
-def plot(medians, labels, path):
-    from rnnt_ov.charts import bars
-    bars(path, {labels[n]: medians[n] for n in medians}, "Offline samples per second (LoadGen), median",
-         lambda label, value: f" {value:.2f}/s  (x{value / medians['reference']:.1f})")
+class Systems:
+    """How to run each system under LoadGen, and where its logs go."""
+
+    def __init__(self, args, work):
+        self.args, self.work = args, work
+        default = cpu_default_precision()
+        self.labels = {
+            "reference": "upstream's PyTorch reference SUT, batch 1",
+            "fp32-f32": f"FP32 IR, OpenVINO f32, batch {args.batch['fp32-f32']}",
+            "fp32-default": f"FP32 IR, OpenVINO {default} (CPU default), batch {args.batch['fp32-default']}",
+        }
+        if args.int8_ir_dir:
+            self.labels["int8-default"] = f"INT8 IR, OpenVINO {default} (CPU default), batch {args.batch['int8-default']}"
+
+    def user_conf(self, name, lines):
+        path = os.path.join(self.work, f"{name}.conf")
+        with open(path, "w") as f:
+            f.write("".join(f"{line}\n" for line in lines))
+        return path
+
+    def loadgen(self, system, scenario, mode, log_dir, conf, manifest=None, batch=None):
+        a = self.args
+        manifest = manifest or a.manifest
+        if system == "reference":
+            os.makedirs(log_dir)
+            # r1.0's run.py scores an accuracy run with a bare `python3`: the reference environment's.
+            env = {**os.environ, "PATH": f"{os.path.dirname(os.path.abspath(a.reference_python))}:{os.environ['PATH']}"}
+            run([a.reference_python, "-m", "measure.reference_sut", a.rnnt_dir, "--backend", "pytorch",
+                 "--scenario", scenario, *(["--accuracy"] if mode == "accuracy" else []),
+                 "--mlperf_conf", os.path.abspath(a.mlperf_conf), "--user_conf", conf,
+                 "--pytorch_config_toml", "pytorch/configs/rnnt.toml", "--pytorch_checkpoint", os.path.abspath(a.checkpoint),
+                 "--dataset_dir", os.path.abspath(a.dataset_dir), "--manifest", os.path.abspath(manifest),
+                 "--log_dir", log_dir], env=env)
+            return
+        weights, precision = system.split("-")
+        run([sys.executable, "-m", "rnnt_ov.mlperf.run", "--scenario", scenario, "--mode", mode,
+             "--manifest", manifest, "--dataset-dir", a.dataset_dir, "--mlperf-conf", a.mlperf_conf,
+             "--user-conf", conf, "--ir-dir", a.int8_ir_dir if weights == "int8" else a.ir_dir,
+             "--featurizer", a.featurizer, "--config", a.config, "--precision", precision,
+             "--batch", str(batch or a.batch[system]), "--log-dir", log_dir])
+
+
+def figure(log_dir, label):
+    value = summary_values(os.path.join(log_dir, "mlperf_log_summary.txt"))(label)
+    if value == "?":
+        sys.exit(f"error: no '{label}' in {log_dir}/mlperf_log_summary.txt")
+    return value
+
+
+def tokens(log_dir):
+    """{sample index: labels} of an accuracy log."""
+    with open(os.path.join(log_dir, "mlperf_log_accuracy.json")) as f:
+        return {r["qsl_idx"]: array.array("q", bytes.fromhex(r["data"])).tolist() for r in json.load(f)}
+
+
+def first_utterances(manifest, count, path):
+    """A manifest of the first `count` utterances that upstream's QSL keeps (15 s or less)."""
+    with open(manifest) as f:
+        entries = [e for e in json.load(f) if float(e["original_duration"]) <= 15.0][:count]
+    with open(path, "w") as f:
+        json.dump(entries, f)
+    return path
+
+
+def offline(systems, args):
+    """{system: [samples/s of each round]}, alternating the order every round."""
+    conf = {"reference": systems.user_conf("offline-reference", [
+                f"rnnt.*.performance_sample_count_override = {args.sample_count}",
+                f"rnnt.Offline.min_query_count = {args.reference_samples}", "rnnt.Offline.min_duration = 0",
+                "rnnt.Offline.target_qps = 1"]),
+            "harness": systems.user_conf("offline", [
+                f"rnnt.*.performance_sample_count_override = {args.sample_count}",
+                f"rnnt.Offline.min_query_count = {args.samples}", "rnnt.Offline.min_duration = 0",
+                "rnnt.Offline.target_qps = 1"])}
+    rates = {name: [] for name in systems.labels}
+    for round_ in range(args.rounds):
+        order = list(systems.labels) if round_ % 2 == 0 else list(reversed(systems.labels))
+        for name in order:
+            log_dir = os.path.join(systems.work, f"offline-{name}-{round_}")
+            systems.loadgen(name, "Offline", "performance", log_dir, conf["reference" if name == "reference" else "harness"])
+            rates[name].append(float(figure(log_dir, "Samples per second")))
+            print(f"round {round_ + 1}: {name:<13} {rates[name][-1]:8.2f} samples/s", file=sys.stderr, flush=True)
+    return rates
+
+
+def accuracy(systems, args):
+    """{system: (utterances whose tokens equal f32's, utterances compared, share of f32's tokens
+    reproduced: 1 - token edit distance / f32's tokens)}."""
+    conf = systems.user_conf("accuracy", [f"rnnt.*.performance_sample_count_override = {args.sample_count}"])
+    logs = {}
+    for name in systems.labels:
+        log_dir = os.path.join(systems.work, f"accuracy-{name}")
+        manifest = first_utterances(args.manifest, args.reference_samples, os.path.join(systems.work, "first.json")) \
+            if name == "reference" else None
+        systems.loadgen(name, "Offline", "accuracy", log_dir, conf, manifest=manifest)
+        logs[name] = tokens(log_dir)
+        print(f"accuracy: {name} done", file=sys.stderr, flush=True)
+    f32 = logs["fp32-f32"]
+    return {name: (sum(found[i] == f32[i] for i in found), len(found),
+                   1 - sum(edit_distance(f32[i], found[i]) for i in found) / max(1, sum(len(f32[i]) for i in found)))
+            for name, found in logs.items()}
+
+
+def server(systems, args, name, ceiling):
+    """The highest target_qps (of `steps` bisections below `ceiling`) whose 99th percentile latency
+    is within the bound; and that run's figures."""
+    bound_ns = int(float(conf_value(args.mlperf_conf, "rnnt", "Server", "target_latency") or 1000) * 1e6)
+    low, high, best = 0.0, ceiling, None
+    for step in range(args.server_steps):
+        qps = (low + high) / 2 if step else ceiling * 0.8
+        log_dir = os.path.join(systems.work, f"server-{step}")
+        conf = systems.user_conf(f"server-{step}", [
+            f"rnnt.*.performance_sample_count_override = {args.sample_count}",
+            f"rnnt.Server.target_qps = {qps:.3f}", f"rnnt.Server.min_query_count = {args.server_queries}",
+            "rnnt.Server.min_duration = 0"])
+        systems.loadgen(name, "Server", "performance", log_dir, conf, batch=args.server_batch)
+        p99 = int(figure(log_dir, "99.00 percentile latency (ns)"))
+        ok = p99 <= bound_ns
+        print(f"server: {qps:.2f} queries/s: p99 {p99 / 1e6:.0f} ms {'within' if ok else 'over'} the bound",
+              file=sys.stderr, flush=True)
+        if ok:
+            low, best = qps, {"queries_per_second": qps, "p99_ms": p99 / 1e6,
+                              "completed_per_second": float(figure(log_dir, "Completed samples per second"))}
+        else:
+            high = qps
+    return best, bound_ns / 1e6
+
+
+def single_stream(systems, args, name):
+    conf = systems.user_conf("singlestream", [
+        f"rnnt.*.performance_sample_count_override = {args.sample_count}",
+        f"rnnt.SingleStream.min_query_count = {args.sample_count}", "rnnt.SingleStream.min_duration = 0"])
+    log_dir = os.path.join(systems.work, "singlestream")
+    systems.loadgen(name, "SingleStream", "performance", log_dir, conf, batch=1)
+    return int(figure(log_dir, "90.00 percentile latency (ns)")) / 1e6
 
 
 def main():
@@ -50,60 +197,65 @@ def main():
     parser.add_argument("--manifest", required=True)
     parser.add_argument("--dataset-dir", required=True)
     parser.add_argument("--mlperf-conf", required=True, help="the clone's mlperf.conf")
-    parser.add_argument("--ir-dir", required=True)
+    parser.add_argument("--ir-dir", required=True, help="the FP32 IR set")
+    parser.add_argument("--int8-ir-dir", help="its INT8 set, if any")
     parser.add_argument("--featurizer", required=True)
     parser.add_argument("--config", required=True, help="configs/rnnt.toml")
-    parser.add_argument("--samples", type=int, default=60, help="samples issued per run (default: %(default)s)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default: %(default)s)")
+    parser.add_argument("--describe", default="", help="what the data is, for the table's title")
+    parser.add_argument("--sample-count", type=int, default=256, help="utterances loaded (default: %(default)s)")
+    parser.add_argument("--samples", type=int, default=1024, help="samples issued per Offline run (default: %(default)s)")
+    parser.add_argument("--reference-samples", type=int, default=64,
+                        help="samples issued to the reference SUT, and utterances it decodes for accuracy (default: %(default)s)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating Offline rounds (default: %(default)s)")
+    parser.add_argument("--batch", type=int, default=None, help="batch of every harness system (default: each its fastest)")
+    parser.add_argument("--server-steps", type=int, default=5, help="bisection steps of the Server search")
+    parser.add_argument("--server-queries", type=int, default=500, help="queries per Server run")
+    parser.add_argument("--server-batch", type=int, default=8, help="Server: utterances decoded together at most")
     parser.add_argument("--json", help="write the figures here (a PNG chart beside it)")
     args = parser.parse_args()
+    fastest = {"fp32-f32": 16, "fp32-default": 16, "int8-default": 32}      # measured: docs/mlperf.md
+    args.batch = {name: args.batch or batch for name, batch in fastest.items()}
 
-    batch = encoder_input_shape(args.ir_dir)[1]
-    default = cpu_default_precision()
-    systems = {"reference": "upstream's PyTorch SUT (batch 1)", "f32": f"this harness, OpenVINO f32, batch {batch}",
-               "default": f"this harness, CPU default ({default}), batch {batch}"}
     work = tempfile.mkdtemp(prefix="mlperf-compare-")
-    user_conf = os.path.join(work, "user.conf")
-    with open(user_conf, "w") as f:
-        f.write("# the same short Offline run for every system\nrnnt.*.performance_sample_count_override = 0\n"
-                f"rnnt.Offline.min_query_count = {args.samples}\nrnnt.Offline.min_duration = 0\n"
-                "rnnt.Offline.target_qps = 1\n")
-    results = {name: [] for name in systems}
-    for round_ in range(args.rounds):
-        for name in (list(systems) if round_ % 2 == 0 else list(reversed(systems))):
-            log_dir = os.path.join(work, f"{name}-{round_}")
-            if name == "reference":
-                os.makedirs(log_dir)
-                run([args.reference_python, "-m", "measure.reference_sut", args.rnnt_dir, "--backend", "pytorch",
-                     "--scenario", "Offline", "--mlperf_conf", os.path.abspath(args.mlperf_conf),
-                     "--user_conf", user_conf, "--pytorch_config_toml", "pytorch/configs/rnnt.toml",
-                     "--pytorch_checkpoint", os.path.abspath(args.checkpoint),
-                     "--dataset_dir", os.path.abspath(args.dataset_dir), "--manifest", os.path.abspath(args.manifest),
-                     "--log_dir", log_dir], cwd=PROJECT)
-            else:
-                run([sys.executable, "-m", "rnnt_ov.mlperf.run", "--scenario", "Offline", "--mode", "performance",
-                     "--manifest", args.manifest, "--dataset-dir", args.dataset_dir, "--mlperf-conf", args.mlperf_conf,
-                     "--user-conf", user_conf, "--ir-dir", args.ir_dir, "--featurizer", args.featurizer,
-                     "--config", args.config, "--precision", name, "--log-dir", log_dir])
-            rate, verdict = samples_per_second(log_dir)
-            results[name].append(rate)
-            print(f"round {round_ + 1}: {name:<9} {rate:8.2f} samples/s  LoadGen {verdict}", file=sys.stderr, flush=True)
-    medians = {name: statistics.median(rates) for name, rates in results.items()}
-    print(f"Offline, {args.samples} samples per run, median of {args.rounds} alternating rounds, "
-          f"{os.cpu_count()} cores ({cpu_name()})")
-    for name, label in systems.items():
-        rates = " ".join(f"{r:.2f}" for r in results[name])
-        print(f"  {label:<48} {medians[name]:7.2f} samples/s  ({rates})  x{medians[name] / medians['reference']:.1f}")
+    systems = Systems(args, work)
+    rates = offline(systems, args)
+    medians = {name: statistics.median(r) for name, r in rates.items()}
+    equal = accuracy(systems, args)
+    best = max((n for n in medians if n != "reference"), key=medians.get)
+    served, bound = server(systems, args, best, medians[best])
+    latency = single_stream(systems, args, best)
+
+    n = cores()
+    print(f"mlperf-compare: {args.describe or args.manifest}; {n} cores ({cpu_name()})")
+    print(f"Offline, {args.samples} samples per run of this harness ({args.reference_samples} of the reference), "
+          f"median of {args.rounds} alternating rounds")
+    print(f"  {'system':<56} {'samples/s':>10} {'per core':>9} {'x ref':>7}   utterances with f32's tokens; tokens")
+    for name, label in systems.labels.items():
+        same, total, share = equal[name]
+        print(f"  {label:<56} {medians[name]:10.2f} {medians[name] / n:9.2f} {medians[name] / medians['reference']:7.1f}"
+              f"   {same}/{total} ({same / total:.1%}); {share:.1%}" + ("  (the first utterances)" if name == "reference" else ""))
+    if served:
+        print(f"Server ({systems.labels[best]}, at most {args.server_batch} together): {served['queries_per_second']:.2f} "
+              f"queries/s ({served['queries_per_second'] / n:.2f} per core), 99th percentile {served['p99_ms']:.0f} ms "
+              f"<= {bound:.0f} ms")
+    else:
+        print(f"Server ({systems.labels[best]}): no target_qps tried kept the 99th percentile within {bound:.0f} ms")
+    print(f"SingleStream ({systems.labels[best].rsplit(',', 1)[0]}, batch 1): 90th percentile latency {latency:.0f} ms")
     if args.json:
-        tmp = f"{args.json}.tmp"
-        with open(tmp, "w") as out:
-            json.dump({"samples": args.samples, "rounds": args.rounds, "batch": batch, "cpu_default": default,
-                       "samples_per_second": results, "median": medians,
-                       "ratio_to_reference": {n: medians[n] / medians["reference"] for n in medians}}, out, indent=1)
-        os.replace(tmp, args.json)
+        write_json(args.json, {"data": args.describe or args.manifest, "cores": n, "cpu": cpu_name(),
+                               "samples": args.samples, "reference_samples": args.reference_samples, "rounds": args.rounds,
+                               "systems": systems.labels, "offline_samples_per_second": rates, "median": medians,
+                               "per_core": {k: v / n for k, v in medians.items()},
+                               "ratio_to_reference": {k: v / medians["reference"] for k, v in medians.items()},
+                               "tokens_equal_to_f32": equal, "server": served, "server_bound_ms": bound,
+                               "singlestream_p90_ms": latency, "fastest": best})
         png = os.path.splitext(args.json)[0] + ".png"
-        plot(medians, systems, png)
+        from rnnt_ov.charts import bars
+        bars(png, {systems.labels[k]: v / n for k, v in medians.items()},
+             f"Offline samples per second per core (LoadGen, median), {n} cores",
+             lambda label, value: f"{value:.2f}/s per core  (x{value * n / medians['reference']:.1f})")
         print(f"wrote {args.json} and {png}")
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

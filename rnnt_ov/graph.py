@@ -3,7 +3,10 @@
     set_batch            another batch size
     dynamic_time         the encoder's time axis open, so that one compiled model takes any length
     mask_padded_frames   each row of a padded encoder batch computed as that row alone
+    joint_layers         the joint network's weights, as arrays
+    project_output       an output multiplied by a matrix (the joint's first layer split in two)
 """
+import numpy as np
 import openvino as ov
 
 try:                                   # openvino 2025 and later
@@ -83,3 +86,57 @@ def mask_padded_frames(model):
             target.replace_source_output(masked.output(0))
     model.validate_nodes_and_infer_types()
     return True
+
+
+def value(output):
+    """A float32 array of a graph output that depends on no input: a weight, whether stored as it
+    is or compressed (FP16 weights) or quantized (INT8), evaluated by OpenVINO itself."""
+    node = output.get_node()
+    if node.get_type_name() == "Constant":
+        return node.get_data().astype(np.float32)
+    compiled = ov.Core().compile_model(ov.Model([ops.result(output)], []), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+    return np.asarray(compiled({})[compiled.output(0)], np.float32)
+
+
+def joint_layers(model):
+    """The joint network's two linear layers as float32 arrays (W1 (512, 1344) over the encoder
+    frame then the prediction output, b1 (512,), W2 (29, 512), b2 (29,)): the graph's
+    MatMul, Add, Relu, MatMul, Add, whatever the converter named them. None for a joint of
+    another shape (an INT8 joint, whose activations are quantized between its layers)."""
+    relu = next((op for op in model.get_ordered_ops() if op.get_type_name() == "Relu"), None)
+    first_add = relu.input(0).get_source_output().get_node() if relu else None
+    second_matmul = next((t.get_node() for t in relu.output(0).get_target_inputs()), None) if relu else None
+    if not (first_add and first_add.get_type_name() == "Add" and second_matmul
+            and second_matmul.get_type_name() == "MatMul"
+            and any(first_add.input(i).get_source_output().get_node().get_type_name() == "MatMul" for i in range(2))):
+        return None
+    second_add = next(t.get_node() for t in second_matmul.output(0).get_target_inputs())
+
+    def linear(add):
+        """(weight (out, in), bias (out,)) of MatMul(x, weight) + bias, in either order of Add's inputs."""
+        sources = [add.input(i).get_source_output() for i in range(2)]
+        which = 0 if sources[0].get_node().get_type_name() == "MatMul" else 1
+        matmul, bias = sources[which].get_node(), sources[1 - which]
+        weight = value(matmul.input(1).get_source_output())
+        weight = weight.reshape(weight.shape[-2:])
+        return (weight if matmul.get_attributes()["transpose_b"] else weight.T), value(bias).reshape(-1)
+    w1, b1 = linear(first_add)
+    w2, b2 = linear(second_add)
+    return w1, b1, w2, b2
+
+
+def project_output(model, name, weight, bias=None, new_name=None):
+    """A copy of `model` whose output `name` is replaced by output @ weight.T (+ bias), named
+    new_name; the other outputs as they were."""
+    results = []
+    for result in model.get_results():
+        out = result.input(0).get_source_output()
+        if name in out.get_names():
+            projected = ops.matmul(out, ops.constant(weight), False, True)
+            if bias is not None:
+                projected = ops.add(projected, ops.constant(bias))
+            projected.output(0).get_tensor().set_names({new_name or f"{name}_projected"})
+            results.append(ops.result(projected))
+        else:
+            results.append(result)
+    return ov.Model(results, model.get_parameters(), model.get_friendly_name())

@@ -14,7 +14,7 @@ import numpy as np
 import openvino as ov
 
 from . import graph
-from .interface import ENCODER_FEATURES, encoded_frames
+from .interface import ENCODER_FEATURES, ENCODER_HIDDEN, StartStep, encoded_frames
 from .ir import checked_start, load_start, read_network, renamed_note
 
 
@@ -69,27 +69,45 @@ class BoundRequest:
 class OpenVINONetworks:
     """The IR of a folder, for decoding: the encoder with dynamic batch and time axes, fed padded
     utterances and each row's length (graph.mask_padded_frames makes every row exact, whatever
-    the IR's own shape), and the prediction and joint networks compiled for each batch size asked
-    for (the decoder asks for powers of two), their inputs bound to numpy buffers.
+    the IR's own shape), and the prediction network compiled for each batch size asked for (the
+    decoder asks for powers of two), its inputs bound to numpy buffers.
+
+    The joint network's first layer, W1 [f; g] + b1, is split in two (projected=True): W1_f f + b1
+    ends the encoder, once for every frame in one large matrix product, and W1_g g ends the
+    prediction network, once for every symbol emitted; a decoding step is then ReLU(sum) times W2
+    plus b2, in numpy, for the rows still decoding: no call into OpenVINO. projected=False
+    runs the joint IR as it is (the quantizer records its inputs), as does a joint of another shape
+    (an INT8 joint).
 
     precision: "f32", or None for the CPU's default. start: the start step where the folder has
     none (verify computes it with PyTorch). encoder: an ov.Model to use instead of the folder's
     encoder (the quantizer's candidates). config: more CPU plugin settings."""
 
-    def __init__(self, folder, precision="f32", threads=None, start=None, encoder=None, config=None):
+    def __init__(self, folder, precision="f32", threads=None, start=None, encoder=None, config=None,
+                 projected=True):
         self.core = ov.Core()
         self.config = {**compile_config(precision, threads), **(config or {})}
         self.folder, self.renamed = folder, {}
         if encoder is None:
             encoder, self.renamed["encoder"] = read_network(self.core, folder, "encoder")
-        self.exact = graph.mask_padded_frames(encoder)
-        encoder.reshape({"input.1": [-1, -1, ENCODER_FEATURES], "1": [-1]})
-        self.encoder = self.core.compile_model(encoder, "CPU", self.config)
-        self.precision = self.encoder.get_property("INFERENCE_PRECISION_HINT").get_type_name()
         self.models, self.requests = {}, {}
         for network in ("prediction", "joint"):
             self.models[network], self.renamed[network] = read_network(self.core, folder, network)
-        self.start = checked_start(start or load_start(folder), folder)
+        start = checked_start(start or load_start(folder), folder)
+        self.exact = graph.mask_padded_frames(encoder)
+        layers = graph.joint_layers(self.models["joint"]) if projected else None
+        self.projected = layers is not None
+        if self.projected:
+            w1, b1, w2, b2 = layers
+            w1_f, w1_g = w1[:, :ENCODER_HIDDEN], w1[:, ENCODER_HIDDEN:]
+            encoder = graph.project_output(encoder, "encoded", w1_f, b1)
+            self.models["prediction"] = graph.project_output(self.models["prediction"], "prediction_out", w1_g)
+            self.w2t, self.b2 = np.ascontiguousarray(w2.T), b2
+            start = StartStep(np.asarray(start.g, np.float32) @ w1_g.T, start.h, start.c)
+        encoder.reshape({"input.1": [-1, -1, ENCODER_FEATURES], "1": [-1]})
+        self.encoder = self.core.compile_model(encoder, "CPU", self.config)
+        self.precision = self.encoder.get_property("INFERENCE_PRECISION_HINT").get_type_name()
+        self.start = start
 
     def request(self, network, batch):
         """An infer request of `network` at `batch`, compiled on first use."""
@@ -101,15 +119,19 @@ class OpenVINONetworks:
         return self.requests[key]
 
     def encode(self, features, lengths):
+        """Encoded frames (B, ceil(T/2), 1024), or projected by the joint's first layer (512)."""
         lengths = np.asarray(lengths, np.int64)
         out = self.encoder({"input.1": features, "1": lengths})
-        return out[self.encoder.output("encoded")], encoded_frames(lengths)
+        return out[self.encoder.output(0)], encoded_frames(lengths)
 
     def predict(self, labels, state):
         out = self.request("prediction", len(labels))({"input.1": labels.reshape(-1, 1), "1": state[0], "2": state[1]})
-        return out["prediction_out"], (out["new_hidden_h"], out["new_hidden_c"])
+        g = out["prediction_out_projected" if self.projected else "prediction_out"]
+        return g, (out["new_hidden_h"], out["new_hidden_c"])
 
     def join(self, f, g):
+        if self.projected:
+            return np.maximum(f[:, 0] + g[:, 0], 0) @ self.w2t + self.b2
         return self.request("joint", f.shape[0])({"0": f, "1": g})["logits"].reshape(f.shape[0], -1)
 
     def note(self):

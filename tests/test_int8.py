@@ -77,10 +77,9 @@ def test_the_int8_set_has_the_documented_interface_and_holds_quantized_operation
     assert "then quantized to INT8 with NNCF" in summary
 
 
-def test_the_int8_encoder_computes_other_values_of_the_same_kind(int8_builds):
-    """INT8 moves the encoder's outputs (on the synthetic weights far: OpenVINO's int8 LSTM
-    quantizes the recurrent state with its input's scale; docs/int8.md): other values, of the same
-    shape and still an LSTM's outputs, in (-1, 1). How far it moves is verify's report."""
+def test_the_int8_encoder_computes_near_but_not_as_fp32(int8_builds):
+    """Other values, close to f32's (with NNCF's default symmetric activations OpenVINO's int8
+    LSTMs lost the encoder: correlation 0.07; quantize.py asks for asymmetric ones)."""
     build, _, _ = int8_builds
     core = ov.Core()
     feed = {"input.1": np.random.default_rng(0).standard_normal((157, 1, 240), dtype=np.float32)}
@@ -88,7 +87,7 @@ def test_the_int8_encoder_computes_other_values_of_the_same_kind(int8_builds):
                                  {"INFERENCE_PRECISION_HINT": "f32"})(feed)[0] for p in ("FP32", "INT8")}
     assert out["FP32"].shape == out["INT8"].shape
     assert not np.array_equal(out["FP32"], out["INT8"])
-    assert np.all(np.isfinite(out["INT8"])) and np.abs(out["INT8"]).max() < 1
+    assert np.corrcoef(out["FP32"].ravel(), out["INT8"].ravel())[0, 1] > 0.95
 
 
 def test_the_calibration_is_remembered_and_only_a_new_one_requantizes(int8_builds, calibration, tmp_path):

@@ -8,9 +8,11 @@ answers, so that upstream's accuracy_eval.py reads the log unchanged.
     SingleStream  one utterance per query, decoded as it comes.
     Offline       all samples in one query: sorted by length, run in batches of `batch`.
     Server        queries queue up; a worker takes up to `batch` of them at a time, waiting at
-                  most `max_wait` seconds after the first for more to arrive.
+                  most `max_wait` seconds after the first for more to arrive: the oldest, and
+                  those closest to it in length.
 """
 import array
+import collections
 import functools
 import os
 import queue
@@ -41,6 +43,8 @@ def fatal(method):
 class SUT:
     def __init__(self, qsl, ir_dir, featurizer_file, scenario, batch, precision="f32", max_wait=0.05):
         self.qsl, self.scenario, self.batch, self.max_wait = qsl, scenario, batch, max_wait
+        # Server: a batch holds at most `batch` utterances of dev-clean's mean length (6.25 s), fewer longer ones.
+        self.budget = batch * int(6.25 * 16000)
         self.recognizer = Recognizer.from_ir(ir_dir, featurizer_file, precision)
         self.recognizer.warm_up(batch)         # compiled for every batch size before LoadGen times
         self.queue = queue.Queue()
@@ -69,20 +73,45 @@ class SUT:
 
     @fatal
     def serve(self):
+        """Server: batches from the queries waiting, the oldest first and with it those closest to
+        it in length (a padded batch costs its longest row times its size), the others left
+        waiting for the next batch, in their order."""
+        waiting = collections.deque()
         while True:
-            taken = [self.queue.get()]
-            if taken[0] is None:
-                return
-            deadline = time.monotonic() + self.max_wait
-            while len(taken) < self.batch:
+            if not waiting:
+                first = self.queue.get()
+                if first is None:
+                    return
+                waiting.append(first)
+                deadline = time.monotonic() + self.max_wait
+                while len(waiting) < self.batch:
+                    try:
+                        sample = self.queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                    except queue.Empty:
+                        break
+                    if sample is None:
+                        self.queue.put(None)
+                        break
+                    waiting.append(sample)
+            while True:                                   # and whatever else has arrived meanwhile
                 try:
-                    sample = self.queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                    sample = self.queue.get_nowait()
                 except queue.Empty:
                     break
                 if sample is None:
                     self.queue.put(None)
                     break
-                taken.append(sample)
+                waiting.append(sample)
+            oldest = len(self.qsl[waiting[0].index])
+            closest = sorted(range(len(waiting)), key=lambda i: (abs(len(self.qsl[waiting[i].index]) - oldest), i))
+            chosen, longest = set(), 0
+            for i in closest[:self.batch]:      # as many as fit in the budget: a long batch is a long wait
+                longest = max(longest, len(self.qsl[waiting[i].index]))
+                if chosen and longest * (len(chosen) + 1) > self.budget:
+                    break
+                chosen.add(i)
+            taken = [q for i, q in enumerate(waiting) if i in chosen]
+            waiting = collections.deque(q for i, q in enumerate(waiting) if i not in chosen)
             self.answer(taken)
 
     def flush_queries(self):
