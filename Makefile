@@ -310,7 +310,8 @@ ifneq ($(BUILD_GOALS),)
 endif
 
 # ---- Targets -------------------------------------------------------------------------------------
-.PHONY: all ir onnx weights source venv verify benchmark recipe-timing mlperf mlperf-manifest mlperf-compare loadset demo \
+.PHONY: all ir onnx weights source venv verify benchmark recipe-timing mlperf mlperf-manifest mlperf-compare loadset \
+  loadset-ir stages demo \
   transcribe wer test check test-fast clean distclean help
 all: ir
 
@@ -562,11 +563,21 @@ loadset: $(LOADSET)/loadset.json  ## a load-realistic set offline: dev-clean's l
 COMPARE_ARGS = --reference-python $(REFERENCE_VENV)/bin/python --rnnt-dir $(MODEL_DIR)/.. --mlperf-conf $(MLPERF_CONF) \
   --config $(RNNT_TOML) --samples $(COMPARE_SAMPLES) --reference-samples $(REFERENCE_SAMPLES) --rounds $(COMPARE_ROUNDS) \
   --json $(BUILD_DIR)/mlperf/compare/$$(date +%Y%m%d-%H%M%S).json
-ifeq ($(COMPARE_ON_LOADSET),1)
-mlperf-compare: $(LOADSET)/loadset.json $(MODEL_FILES) $(MLPERF_CONF) $(OVC_STAMP) $(REFERENCE_VENV)/.rnnt-requirements  ## upstream's reference SUT against this harness: Offline, Server, SingleStream; JSON and PNG
+# The load set's FP32 and INT8 IR sets: the recipe run again on the load set's checkpoint.
+loadset-ir: $(LOADSET)/loadset.json $(MODEL_FILES) $(OVC_STAMP)
 	$(MAKE) --no-print-directory BUILD_DIR=$(LOADSET_BUILD) MLCOMMONS_PATH=$(abspath $(SRC_DIR)) \
 	  WEIGHTS=$(abspath $(LOADSET)/checkpoint.pt) WEIGHTS_SHA256= CONVERTER=ovc SEQ_LEN=dynamic BATCH=1 PRECISION=INT8 \
 	  CALIBRATION_LIST=$(abspath $(LOADSET)/calibration) CALIBRATION_DIR= VALIDATION= MAX_WER_DROP= IR_DIR=$(call LOADSET_IR,INT8) ir
+
+# Where the time goes per utterance on the load set: features, encoder, decoding (measure/stages.py).
+STAGES = $(OVC_VENV)/bin/python -m measure.stages --featurizer $(LOADSET_BUILD)/weights/featurizer.npz --config $(RNNT_TOML) \
+  --manifest $(LOADSET)/upstream/dev-clean-like-wav.json --dataset-dir $(LOADSET)/upstream --precision default
+stages: loadset-ir  ## where the time goes per utterance on the load set (FP32 and INT8 IR, the CPU's default precision)
+	$(STAGES) --ir-dir $(call LOADSET_IR,FP32) --batch 16
+	$(STAGES) --ir-dir $(call LOADSET_IR,INT8) --batch 32
+
+ifeq ($(COMPARE_ON_LOADSET),1)
+mlperf-compare: loadset-ir $(MLPERF_CONF) $(REFERENCE_VENV)/.rnnt-requirements  ## upstream's reference SUT against this harness: Offline, Server, SingleStream; JSON and PNG
 	@mkdir -p $(BUILD_DIR)/mlperf/compare
 	$(OVC_VENV)/bin/python -m measure.mlperf_compare $(COMPARE_ARGS) --checkpoint $(LOADSET)/checkpoint.pt \
 	  --manifest $(LOADSET)/upstream/dev-clean-like-wav.json --dataset-dir $(LOADSET)/upstream \

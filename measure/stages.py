@@ -7,17 +7,15 @@ per second for the whole, and the decoder's work (steps per batch, symbols per e
 With --counters, OpenVINO's performance counters of one encoder call on the longest batch,
 summed per operation type: where the encoder's own time goes.
 """
-import argparse
 import collections
 import os
 import sys
 import time
 
-import numpy as np
 
 from rnnt_ov import cli, features
 from rnnt_ov.dataset import read_manifest
-from rnnt_ov.networks import cpu_name
+from rnnt_ov.networks import OpenVINONetworks, cpu_name
 from rnnt_ov.recognizer import Recognizer
 
 
@@ -78,17 +76,21 @@ def main():
     parser.add_argument("--count", type=int, default=64, help="utterances (default: %(default)s)")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--counters", action="store_true", help="OpenVINO's per-operation counters of the encoder")
+    parser.add_argument("--joint-ir", action="store_true",
+                        help="run the joint IR at every decoding step, as before the joint was split in two")
     args = parser.parse_args()
     clips = load(args.manifest, args.dataset_dir, cli.alphabet(args.config), args.count)
-    recognizer = Recognizer.from_ir(args.ir_dir, args.featurizer, cli.inference_precision(args.precision),
-                                    threads=args.threads, config={"PERF_COUNT": True} if args.counters else None)
+    networks = OpenVINONetworks(args.ir_dir, cli.inference_precision(args.precision), args.threads,
+                                config={"PERF_COUNT": True} if args.counters else None, projected=not args.joint_ir)
+    recognizer = Recognizer(networks, features.load_featurizer(args.featurizer))
     recognizer.warm_up(args.batch)
     run(recognizer, clips[:args.batch], args.batch)            # every shape's first call done
     spent, steps, symbols, frames = run(recognizer, clips, args.batch)
     total = sum(spent.values())
     audio = sum(len(c) for c in clips) / features.SAMPLE_RATE
     print(f"stages: {len(clips)} utterances ({audio / len(clips):.2f} s on average), batch {args.batch}, "
-          f"OpenVINO {recognizer.precision}, {os.cpu_count()} cores ({cpu_name()})")
+          f"OpenVINO {recognizer.precision}, {'the joint IR per step' if args.joint_ir else 'the joint split in two'}, "
+          f"{os.cpu_count()} cores ({cpu_name()})")
     for stage in ("features", "encoder", "decoding"):
         print(f"  {stage:<10} {spent[stage] / len(clips) * 1e3:8.2f} ms per utterance  ({spent[stage] / total:5.1%})")
     print(f"  {'all':<10} {total / len(clips) * 1e3:8.2f} ms per utterance: {len(clips) / total:.2f} utterances/s")

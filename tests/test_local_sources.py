@@ -20,7 +20,7 @@ def master_clone(fixtures_dir):
 def test_existing_clone_and_checkpoint_are_used_in_place(tmp_path, master_clone, checkpoint, url_build):
     build = tmp_path / "build"
     sha = hashlib.sha256(checkpoint.read_bytes()).hexdigest()
-    result = make(build, f"MLCOMMONS_PATH={master_clone}", f"WEIGHTS={checkpoint}",
+    result = make(build, "-j3", f"MLCOMMONS_PATH={master_clone}", f"WEIGHTS={checkpoint}",
                   f"WEIGHTS_SHA256={sha}", "ir")
     assert "retired_benchmarks/speech_recognition/rnnt/pytorch" in result.stdout
     assert not (build / "mlcommons").exists() and not (build / "download").exists()

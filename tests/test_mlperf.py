@@ -23,7 +23,7 @@ rnnt.*.performance_sample_count_override = 0
 *.SingleStream.target_latency = 2000
 *.Server.min_query_count = 12
 *.Server.min_duration = 0
-*.Server.target_qps = 2
+*.Server.target_qps = 6
 """
 # The dynamic-length IR of ovc at batch 4 (configured_builds makes it), as a user would run it.
 CONFIGURATION = ["CONVERTER=ovc", "SEQ_LEN=dynamic", "BATCH=4"]

@@ -13,10 +13,10 @@ pytestmark = pytest.mark.slow      # runs make to build: left out of make test-f
 
 
 # mo at 157 x 1 FP32 is verified by `make demo` (test_benchmark_and_demo.py), an INT8 set by
-# test_int8.py; every configuration's outputs are checked against PyTorch in test_make_ir.py.
-# Here: batched, FP16, both converters, fixed and dynamic time.
-@pytest.mark.parametrize("converter,seq_len,batch,precision", [
-    ("ovc", 300, 4, "FP16"), ("mo", "dynamic", 1, "FP16"), ("ovc", "dynamic", 4, "FP32")])
+# test_int8.py; every configuration's outputs are checked against PyTorch in test_make_ir.py,
+# and the dynamic encoders of both converters at three lengths in test_converters.py. Here: ovc,
+# batched, FP16, fixed time; mo, dynamic time.
+@pytest.mark.parametrize("converter,seq_len,batch,precision", [("ovc", 300, 4, "FP16"), ("mo", "dynamic", 1, "FP16")])
 def test_verify_passes_on_a_correct_conversion(configured_builds, upstream, checkpoint, converter, seq_len,
                                                batch, precision):
     build, _, _, _ = configured_builds

@@ -83,25 +83,8 @@ class SUT:
                 if first is None:
                     return
                 waiting.append(first)
-                deadline = time.monotonic() + self.max_wait
-                while len(waiting) < self.batch:
-                    try:
-                        sample = self.queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                    except queue.Empty:
-                        break
-                    if sample is None:
-                        self.queue.put(None)
-                        break
-                    waiting.append(sample)
-            while True:                                   # and whatever else has arrived meanwhile
-                try:
-                    sample = self.queue.get_nowait()
-                except queue.Empty:
-                    break
-                if sample is None:
-                    self.queue.put(None)
-                    break
-                waiting.append(sample)
+                self.take(waiting, self.batch, time.monotonic() + self.max_wait)
+            self.take(waiting, None, None)               # and whatever else has arrived meanwhile
             oldest = len(self.qsl[waiting[0].index])
             closest = sorted(range(len(waiting)), key=lambda i: (abs(len(self.qsl[waiting[i].index]) - oldest), i))
             chosen, longest = set(), 0
@@ -113,6 +96,20 @@ class SUT:
             taken = [q for i, q in enumerate(waiting) if i in chosen]
             waiting = collections.deque(q for i, q in enumerate(waiting) if i not in chosen)
             self.answer(taken)
+
+    def take(self, waiting, up_to, deadline):
+        """Append queued queries to `waiting`: up to `up_to` of them (None: all that are there)
+        until `deadline` (None: without waiting). The end-of-work mark stays in the queue."""
+        while up_to is None or len(waiting) < up_to:
+            try:
+                sample = self.queue.get(timeout=max(0.0, deadline - time.monotonic())) if deadline \
+                    else self.queue.get_nowait()
+            except queue.Empty:
+                return
+            if sample is None:
+                self.queue.put(None)
+                return
+            waiting.append(sample)
 
     def flush_queries(self):
         pass
