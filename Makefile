@@ -599,19 +599,21 @@ recipe-timing: $(MO_STAMP) $(OVC_STAMP) $(MODEL_FILES) $(WEIGHTS_FILE)  ## time 
 	  --json $(BUILD_DIR)/recipe-timing/$$(date +%Y%m%d-%H%M%S).json
 
 # The whole recipe offline, on the test suite's stand-in upstream and a random-weight checkpoint,
-# in a build folder of its own. It runs this Makefile again with the demo's sources: the one
-# place where a sub-make is the plain way to say "the same recipe, other inputs".
+# in a build folder of its own. It runs this Makefile again with the demo's sources (as for the
+# load set, a sub-make is the plain way to say "the same recipe, other inputs"): the IR with the
+# steps side by side, then verify and benchmark one after the other.
 DEMO_DIR := $(BUILD_DIR)/demo
+DEMO_SETTINGS = BUILD_DIR=$(DEMO_DIR) IR_DIR=$(DEMO_DIR)/ir/$(notdir $(IR_DIR)) \
+  MLCOMMONS_URL=file://$(abspath $(DEMO_DIR)/fixtures/inference) MLCOMMONS_PATH= \
+  WEIGHTS_URL=file://$(abspath $(DEMO_DIR)/fixtures/checkpoint.pt) WEIGHTS= WEIGHTS_SHA256=
 $(DEMO_DIR)/fixtures/checkpoint.pt: tests/build_fixtures.py tests/standin_upstream.py tests/synthetic_checkpoint.py $(ENV_STAMP)
 	$(PY) tests/build_fixtures.py $(DEMO_DIR)/fixtures
 
 demo: $(DEMO_DIR)/fixtures/checkpoint.pt  ## the whole recipe offline on random weights, then verify and a quick benchmark
-	@echo "== demo: the recipe on a stand-in upstream and RANDOM weights: decoded tokens mean nothing"
-	$(MAKE) --no-print-directory BUILD_DIR=$(DEMO_DIR) IR_DIR=$(DEMO_DIR)/ir/$(notdir $(IR_DIR)) \
-	  MLCOMMONS_URL=file://$(abspath $(DEMO_DIR)/fixtures/inference) MLCOMMONS_PATH= \
-	  WEIGHTS_URL=file://$(abspath $(DEMO_DIR)/fixtures/checkpoint.pt) WEIGHTS= WEIGHTS_SHA256= \
-	  VERIFY_SEEDS=1 BENCH_QUICK=1 ir verify benchmark
-	@echo "== demo done: the weights were random; run 'make ir' for the real model"
+	@echo "== demo: the recipe on a stand-in upstream and SYNTHETIC weights: decoded tokens mean nothing"
+	$(MAKE) --no-print-directory -j3 $(DEMO_SETTINGS) ir
+	$(MAKE) --no-print-directory -j1 $(DEMO_SETTINGS) VERIFY_SEEDS=1 BENCH_QUICK=1 verify benchmark
+	@echo "== demo done: the weights were synthetic; run 'make ir' for the real model"
 
 # ---- Housekeeping --------------------------------------------------------------------------------
 # The tests build IR with both converters, so they need both environments; pytest runs in VENV.

@@ -120,7 +120,7 @@ def test_clone_without_the_model(tmp_path, weights_build):
 def test_a_failing_converter_shows_its_log_and_keeps_the_earlier_ir(tmp_path, upstream, checkpoint):
     build = tmp_path / "build"
     local = [f"MLCOMMONS_PATH={upstream}", f"WEIGHTS={checkpoint}", "CONVERTER=ovc"]
-    make(build, *local, "ir")
+    make(build, "-j3", *local, "ir")
     ir = build / "ir" / "seq157-batch1-FP32-ovc"
     earlier = (ir / "rnnt_joint.xml").read_bytes()
     (build / "onnx" / "rnnt_joint.onnx").write_bytes(b"not an onnx file")    # newer than the IR

@@ -44,7 +44,7 @@ def test_quick_benchmark_prints_a_table_and_writes_json(configured_builds, upstr
 def test_demo_runs_the_recipe_verify_and_benchmark_offline(tmp_path):
     build = tmp_path / "build"
     result = make(build, "demo", timeout=900)
-    assert "RANDOM weights" in result.stdout
+    assert "SYNTHETIC weights" in result.stdout
     assert "verify: PASS" in result.stdout
     assert "greedy decode" in result.stdout
     assert (build / "demo/ir/seq157-batch1-FP32/rnnt_encoder.xml").exists()

@@ -41,13 +41,13 @@ def test_mo_and_ovc_ir_give_the_same_outputs(configured_builds, seq_len, batch, 
 
 def test_ir_summary_says_which_converter_made_it(configured_builds):
     build, runs, _, _ = configured_builds
-    mo = (ir_dir(build, 157, 4, "FP32") / "rnnt_ir.txt").read_text()
-    ovc = (ir_dir(build, 157, 4, "FP32", "ovc") / "rnnt_ir.txt").read_text()
+    mo = (ir_dir(build, 300, 4, "FP16") / "rnnt_ir.txt").read_text()
+    ovc = (ir_dir(build, 300, 4, "FP16", "ovc") / "rnnt_ir.txt").read_text()
     assert "rnnt_encoder.xml  (converted by mo 2024.6.0)" in mo
-    assert "rnnt_encoder.xml  (converted by ovc 2026.4.1, then freeze_input.py 1->[157 157 157 157])" in ovc
+    assert "rnnt_encoder.xml  (converted by ovc 2026.4.1, then freeze_input.py 1->[300 300 300 300])" in ovc
     assert "rnnt_joint.xml  (converted by ovc 2026.4.1)" in ovc
     # The freeze is shown in the converter's command line; a dynamic encoder has nothing to freeze.
-    assert "--freeze rnnt_encoder:1=157,157,157,157" in runs[(157, 4, "FP32", "ovc")].stdout
+    assert "--freeze rnnt_encoder:1=300,300,300,300" in runs[(300, 4, "FP16", "ovc")].stdout
     assert "--freeze" not in runs[("dynamic", 4, "FP32", "ovc")].stdout
 
 

@@ -41,7 +41,7 @@ def test_switching_to_other_weights_rebuilds(tmp_path, upstream, checkpoint, fix
     if not copy.exists():
         copy.write_bytes(checkpoint.read_bytes())
     common = [f"MLCOMMONS_PATH={upstream}", "weights"]
-    make(build, f"WEIGHTS={checkpoint}", *common)
+    make(build, "-j3", f"WEIGHTS={checkpoint}", *common)
     assert make(build, "-q", f"WEIGHTS={checkpoint}", *common, check=False).returncode == 0
     # An older file at another path is still a change: make must notice the setting changed.
     assert make(build, "-q", f"WEIGHTS={copy}", *common, check=False).returncode == 1
