@@ -598,7 +598,7 @@ recipe-timing: $(MO_STAMP) $(OVC_STAMP) $(MODEL_FILES) $(WEIGHTS_FILE)  ## time 
 	  --weights $(WEIGHTS_FILE) --venv $(VENV) --ovc-venv $(OVC_VENV) --rounds $(TIMING_ROUNDS) \
 	  --json $(BUILD_DIR)/recipe-timing/$$(date +%Y%m%d-%H%M%S).json
 
-# The whole recipe offline, on the test suite's stand-in upstream and a random-weight checkpoint,
+# The whole recipe offline, on the test suite's stand-in upstream and a synthetic checkpoint,
 # in a build folder of its own. It runs this Makefile again with the demo's sources (as for the
 # load set, a sub-make is the plain way to say "the same recipe, other inputs"): the IR with the
 # steps side by side, then verify and benchmark one after the other.
@@ -609,7 +609,7 @@ DEMO_SETTINGS = BUILD_DIR=$(DEMO_DIR) IR_DIR=$(DEMO_DIR)/ir/$(notdir $(IR_DIR)) 
 $(DEMO_DIR)/fixtures/checkpoint.pt: tests/build_fixtures.py tests/standin_upstream.py tests/synthetic_checkpoint.py $(ENV_STAMP)
 	$(PY) tests/build_fixtures.py $(DEMO_DIR)/fixtures
 
-demo: $(DEMO_DIR)/fixtures/checkpoint.pt  ## the whole recipe offline on random weights, then verify and a quick benchmark
+demo: $(DEMO_DIR)/fixtures/checkpoint.pt  ## the whole recipe offline on synthetic weights, then verify and a quick benchmark
 	@echo "== demo: the recipe on a stand-in upstream and SYNTHETIC weights: decoded tokens mean nothing"
 	$(MAKE) --no-print-directory -j3 $(DEMO_SETTINGS) ir
 	$(MAKE) --no-print-directory -j1 $(DEMO_SETTINGS) VERIFY_SEEDS=1 BENCH_QUICK=1 verify benchmark

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the offline stand-ins in one folder: `inference/` (a git repository laid out like
 mlcommons/inference at r1.0, branch r1.0) and `checkpoint.pt` (the upstream checkpoint format,
-random weights). The tests use the same builders; `make demo` runs the recipe on these."""
+synthetic weights). The tests use the same builders; `make demo` runs the recipe on these."""
 import argparse
 import os
 import shutil

@@ -66,7 +66,7 @@ def upstream(fixtures_dir):
 
 @pytest.fixture(scope="session")
 def checkpoint(fixtures_dir):
-    """A 181 MB checkpoint in the upstream format with random weights."""
+    """A 181 MB checkpoint in the upstream format with synthetic weights (synthetic_checkpoint.py)."""
     return synthetic_checkpoint.write_checkpoint(fixtures_dir / "DistributedDataParallel-synthetic.pt")
 
 

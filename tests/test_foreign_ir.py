@@ -92,7 +92,7 @@ def test_transcribe_without_the_start_step_says_what_is_missing(guide_ir, run, t
     shutil.copy(url_build[0] / "onnx" / "rnnt_prediction_start.npz", copy)
     result = run(f"IR_DIR={copy}", f"AUDIO={tmp_path / 'clip.wav'}", "transcribe")
     assert "matched by position and shape" in result.stderr
-    assert result.stdout.count("\n") == 1           # the transcript: one line (random weights say little)
+    assert result.stdout.count("\n") == 1           # the transcript: one line (synthetic weights say little)
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,10 @@ import traceback
 
 import mlperf_loadgen as lg
 
+from .. import features
 from ..recognizer import Recognizer
+
+DEV_CLEAN_MEAN_SECONDS = 6.25      # MLPerf's set: dev-clean's utterances of 15 s or less
 
 
 def fatal(method):
@@ -44,7 +47,7 @@ class SUT:
     def __init__(self, qsl, ir_dir, featurizer_file, scenario, batch, precision="f32", max_wait=0.05):
         self.qsl, self.scenario, self.batch, self.max_wait = qsl, scenario, batch, max_wait
         # Server: a batch holds at most `batch` utterances of dev-clean's mean length (6.25 s), fewer longer ones.
-        self.budget = batch * int(6.25 * 16000)
+        self.budget = batch * int(DEV_CLEAN_MEAN_SECONDS * features.SAMPLE_RATE)
         self.recognizer = Recognizer.from_ir(ir_dir, featurizer_file, precision)
         self.recognizer.warm_up(batch)         # compiled for every batch size before LoadGen times
         self.queue = queue.Queue()
