@@ -49,14 +49,14 @@ def leftovers(build):
 
 
 # Each step: what to remove so that make has to redo it (the steps after it follow by their
-# dependencies), and the first thing it makes, whose appearance says that it is running.
+# dependencies), and the first things it makes, whose appearance says that it is running. The
+# migration and the export are one step (one process): it is interrupted at both points.
 STEPS = {
-    "clone": (["mlcommons"], "mlcommons.tmp"),
-    "download": (["download/*.pt"], "download/*.part"),
-    "migrate": (["weights/*", "onnx/*"], "weights/featurizer.npz.tmp.npz"),
-    "export": (["weights/*", "onnx/*"], "onnx/rnnt_encoder.onnx.tmp"),
-    "convert": ([], f"ir/{IR}/.tmp-ovc"),          # the earlier IR stays: the ONNX are made newer
-    "readback": ([f"ir/{IR}/rnnt_ir.txt"], f"ir/{IR}/rnnt_ir.txt.tmp"),
+    "clone": (["mlcommons"], ["mlcommons.tmp"]),
+    "download": (["download/*.pt"], ["download/*.part"]),
+    "migrate-export": (["weights/*", "onnx/*"], ["weights/featurizer.npz.tmp.npz", "onnx/rnnt_encoder.onnx.tmp"]),
+    "convert": ([], [f"ir/{IR}/.tmp-ovc"]),          # the earlier IR stays: the ONNX are made newer
+    "readback": ([f"ir/{IR}/rnnt_ir.txt"], [f"ir/{IR}/rnnt_ir.txt.tmp"]),
 }
 
 
@@ -97,16 +97,17 @@ def interrupt(build, args, marker, sig):
 
 @pytest.mark.parametrize("step", list(STEPS))
 def test_a_build_killed_during_a_step_rebuilds_the_same_files(reference, step):
-    """Ctrl-C during the step, then SIGKILL during the same step run again, then a whole build."""
+    """Ctrl-C during the step, then SIGKILL during the same step run again (at each of its points),
+    then a whole build."""
     build, args, expected = reference
-    remove, marker = STEPS[step]
+    remove, markers = STEPS[step]
     for pattern in remove:
         for path in glob.glob(f"{build}/{pattern}"):
             subprocess.run(["rm", "-rf", path], check=True)
     if step == "convert":
         for onnx in glob.glob(f"{build}/onnx/*.onnx"):
             os.utime(onnx)
-    for sig in (signal.SIGINT, signal.SIGKILL):
+    for marker, sig in [(m, s) for m in markers for s in (signal.SIGINT, signal.SIGKILL)]:
         interrupt(build, args, marker, sig)
         # Nothing that make would take as finished: it still has work to do.
         assert make(build, "-q", *args, "ir", check=False).returncode != 0, sig
