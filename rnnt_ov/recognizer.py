@@ -51,9 +51,10 @@ class Recognizer:
             chosen = order[first:first + batch]
             yield chosen, self([utterances[i] for i in chosen])
 
-    def warm_up(self, batch):
-        """Compile the prediction and joint networks at every batch size the decoder may ask for
-        up to `batch`, and run the encoder once, so that no later call pays for compiling."""
+    def warm_up(self, batch, longest=None):
+        """Compile the prediction network at every batch size the decoder may ask for up to
+        `batch`, and run the encoder, so that no later call pays for compiling; with `longest`
+        (samples), end on a full batch of it: the most memory a batch will take."""
         second = (1e-3 * np.sin(np.arange(features.SAMPLE_RATE))).astype(np.float32)
         size = 1
         while True:
@@ -61,3 +62,5 @@ class Recognizer:
             if size >= batch:
                 break
             size *= 2
+        if longest is not None:
+            self([longest] * batch)

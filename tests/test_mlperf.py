@@ -164,3 +164,14 @@ def test_a_bad_dataset_gets_one_line_and_leaves_no_run(run, bad_dataset, dataset
     assert result.returncode != 0 and len(errors) == 1 and message in errors[0], result.stderr[-2000:]
     runs = build / "mlperf" / "seqdynamic-batch4-FP32-ovc-f32"
     assert not (runs / "SingleStream-accuracy.tmp").exists()
+
+
+def test_a_batch_that_cannot_run_gets_one_line_before_loadgen_starts(run, dataset, configured_builds):
+    build, _, _, _ = configured_builds
+    result = run(*CONFIGURATION, "mlperf", "MLPERF_BATCH=1000", f"MANIFEST={dataset['manifest']}", check=False)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert result.returncode != 0 and errors == [
+        "error: MLPERF_BATCH=1000: utterances decoded together must be 1 to 512 (the fastest measured are 16 to 32)"]
+    assert "MLPerf Results Summary" not in result.stdout
+    runs = build / "mlperf" / "seqdynamic-batch4-FP32-ovc-f32"
+    assert not (runs / "Offline-performance.tmp").exists()

@@ -28,10 +28,20 @@ SCENARIOS = {"SingleStream": lg.TestScenario.SingleStream, "Offline": lg.TestSce
 MODES = {"performance": lg.TestMode.PerformanceOnly, "accuracy": lg.TestMode.AccuracyOnly}
 
 
+MAX_BATCH = 512
+
+
+class SettingError(Exception):
+    """A setting the harness cannot run with; the message says which and what to give."""
+
+
 def run(args):
     alphabet = cli.alphabet(args.config)
-    dataset = read_manifest(args.manifest, args.dataset_dir, alphabet)
     batch = args.batch or encoder_input_shape(args.ir_dir)[1]
+    if not 1 <= batch <= MAX_BATCH:
+        raise SettingError(f"MLPERF_BATCH={batch}: utterances decoded together must be 1 to {MAX_BATCH} "
+                           "(the fastest measured are 16 to 32)")
+    dataset = read_manifest(args.manifest, args.dataset_dir, alphabet)
     tmp = f"{args.log_dir}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
@@ -50,8 +60,12 @@ def run(args):
     print(f"mlperf: {args.scenario} {args.mode}, {dataset.describe()}; IR {args.ir_dir} at batch {batch}",
           flush=True)
     qsl = QSL(dataset)
-    sut = SUT(qsl, args.ir_dir, args.featurizer, args.scenario, batch,
-              precision=cli.inference_precision(args.precision), max_wait=args.max_wait_ms / 1e3)
+    try:
+        sut = SUT(qsl, args.ir_dir, args.featurizer, args.scenario, batch,
+                  precision=cli.inference_precision(args.precision), max_wait=args.max_wait_ms / 1e3)
+    except (MemoryError, RuntimeError) as err:
+        raise SettingError(f"MLPERF_BATCH={batch} does not run here ({str(err).strip().splitlines()[-1][:200]}): "
+                           "use a smaller MLPERF_BATCH") from None
     print(f"mlperf: OpenVINO runs at {sut.recognizer.precision}"
           f"{' (the CPU default)' if args.precision == 'default' else ''}", flush=True)
     if sut.recognizer.networks.note():
@@ -94,7 +108,7 @@ def main():
             sys.exit(f"error: {getattr(args, name)} does not exist: give the clone's mlperf.conf and a user.conf")
     try:
         run(args)
-    except (DatasetError, InterfaceError) as err:
+    except (DatasetError, InterfaceError, SettingError) as err:
         shutil.rmtree(f"{args.log_dir}.tmp", ignore_errors=True)
         sys.exit(f"error: {err}")
     except BaseException:

@@ -49,7 +49,9 @@ class SUT:
         # Server: a batch holds at most `batch` utterances of dev-clean's mean length (6.25 s), fewer longer ones.
         self.budget = batch * int(DEV_CLEAN_MEAN_SECONDS * features.SAMPLE_RATE)
         self.recognizer = Recognizer.from_ir(ir_dir, featurizer_file, precision)
-        self.recognizer.warm_up(batch)         # compiled for every batch size before LoadGen times
+        # Compiled for every batch size before LoadGen times, and a full batch of the longest
+        # utterance run once: a batch that cannot run here fails now, before LoadGen starts.
+        self.recognizer.warm_up(batch, max((qsl[i] for i in range(len(qsl))), key=len))
         self.queue = queue.Queue()
         self.worker = None
         if scenario == "Server":
