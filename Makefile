@@ -127,7 +127,9 @@ OVC_STAMP   := $(OVC_VENV)/.rnnt-requirements
 ENV         := $(if $(filter ovc,$(CONVERTER)),$(OVC_VENV),$(VENV))
 PY          := $(ENV)/bin/python
 ENV_STAMP   := $(ENV)/.rnnt-requirements
-CONVERT     := $(ENV)/bin/$(CONVERTER)
+# mo's converter module itself: the `mo` launcher runs it in a child process after checking the
+# environment in three more Python processes (1.2 s a network, which make_venv.py checked once).
+CONVERT     := $(if $(filter mo,$(CONVERTER)),$(PY) -m openvino.tools.mo.main,$(ENV)/bin/$(CONVERTER))
 CONFIG_DIR  := $(BUILD_DIR)/config
 WEIGHTS_DIR := $(BUILD_DIR)/weights
 ONNX_DIR    := $(BUILD_DIR)/onnx

@@ -1,4 +1,4 @@
-"""`make benchmark` writes comparable figures; `make demo` runs everything offline in one go."""
+"""`make demo` runs everything offline in one go; its quick `make benchmark` writes comparable figures."""
 import json
 
 import pytest
@@ -10,16 +10,18 @@ pytestmark = pytest.mark.slow      # runs make to build: left out of make test-f
 RUNTIMES = ["pytorch", "onnxruntime", "openvino-f32", "openvino-default"]
 
 
-def test_quick_benchmark_prints_a_table_and_writes_json(configured_builds, upstream, checkpoint):
-    """On the ovc route's dynamic-length IR (the demo benchmarks mo's static IR)."""
-    build, _, _, _ = configured_builds
-    result = make(build, f"MLCOMMONS_URL=file://{upstream}", f"WEIGHTS_URL=file://{checkpoint}",
-                  "CONVERTER=ovc", "SEQ_LEN=dynamic", "BATCH=4", "BENCH_QUICK=1", "benchmark")
+def test_demo_runs_the_recipe_verify_and_a_quick_benchmark_offline(tmp_path):
+    """With the ovc route's dynamic-length IR at batch 4 (the other tests build mo's default one)."""
+    build = tmp_path / "build"
+    result = make(build, "CONVERTER=ovc", "SEQ_LEN=dynamic", "BATCH=4", "demo", timeout=900)
+    assert "SYNTHETIC weights" in result.stdout
+    assert "verify: PASS" in result.stdout
+    assert (build / "demo/ir/seqdynamic-batch4-FP32-ovc/rnnt_encoder.xml").exists()
     for line in ("latency, batch 1", "throughput, batch 4", "greedy decode", "real-time factor",
                  "peak memory", "benchmark_app", "batched greedy decode (as make mlperf runs it)"):
         assert line in result.stdout
     assert "T=157 frames (4.71 s of audio, encoder IR with a dynamic time axis)" in result.stdout
-    reports = sorted((build / "benchmark").glob("seqdynamic-batch4-FP32-ovc-*.json"))
+    reports = sorted((build / "demo/benchmark").glob("seqdynamic-batch4-FP32-ovc-*.json"))
     report = json.loads(reports[-1].read_text())
     assert (report["seq_len"], report["dynamic_time"], report["batch"], report["quick"]) == (157, True, 4, True)
     assert list(report["results"]) == RUNTIMES
@@ -39,13 +41,3 @@ def test_quick_benchmark_prints_a_table_and_writes_json(configured_builds, upstr
         assert all(f["utterances_per_s"] > 0 for f in report["results"][runtime]["batched"].values())
     for chart in ("runtimes", "batched"):
         assert reports[-1].with_name(reports[-1].stem + f"-{chart}.png").stat().st_size > 0
-
-
-def test_demo_runs_the_recipe_verify_and_benchmark_offline(tmp_path):
-    build = tmp_path / "build"
-    result = make(build, "demo", timeout=900)
-    assert "SYNTHETIC weights" in result.stdout
-    assert "verify: PASS" in result.stdout
-    assert "greedy decode" in result.stdout
-    assert (build / "demo/ir/seq157-batch1-FP32/rnnt_encoder.xml").exists()
-    assert list((build / "demo/benchmark").glob("*.json"))
