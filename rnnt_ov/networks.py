@@ -95,6 +95,8 @@ class OpenVINONetworks:
             self.models[network], self.renamed[network] = read_network(self.core, folder, network)
         start = checked_start(start or load_start(folder), folder)
         self.exact = graph.mask_padded_frames(encoder)
+        graph.pair_frames(encoder)
+        graph.quantize_after_squeeze(encoder)
         layers = graph.joint_layers(self.models["joint"]) if projected else None
         self.projected = layers is not None
         if self.projected:

@@ -8,9 +8,11 @@ import pytest
 import soundfile
 
 import standin_upstream
+from rnnt_ov import graph
 import synthetic_dataset
 from conftest import ir_dir, make
 from test_make_ir import expected_interface, interface
+from test_networks import assert_edits_keep_numbers
 
 pytestmark = pytest.mark.slow      # runs make to build: left out of make test-fast
 
@@ -88,6 +90,16 @@ def test_the_int8_encoder_computes_near_but_not_as_fp32(int8_builds):
     assert out["FP32"].shape == out["INT8"].shape
     assert not np.array_equal(out["FP32"], out["INT8"])
     assert np.corrcoef(out["FP32"].ravel(), out["INT8"].ravel())[0, 1] > 0.95
+
+
+def test_the_int8_encoders_edits_for_speed_keep_every_number(int8_builds):
+    """As for FP32 (test_networks), and NNCF's quantization of each LSTM's output moved past its
+    Squeeze, where the CPU plugin lays it out without padding."""
+    build, _, _ = int8_builds
+    xml = ir_dir(build, 157, 1, "INT8") / "rnnt_encoder.xml"
+    model = ov.Core().read_model(str(xml))
+    assert graph.quantize_after_squeeze(model) == 3     # 1st, 3rd and 4th LSTM; the 2nd is quantized after the stacking, the 5th not
+    assert_edits_keep_numbers(xml)
 
 
 def test_the_calibration_is_remembered_and_only_a_new_one_requantizes(int8_builds, calibration, tmp_path):

@@ -1,12 +1,13 @@
 """The IR compiled for decoding (rnnt_ov/networks.py), as every command runs it."""
 import numpy as np
+import openvino as ov
 import pytest
 
 import synthetic_dataset
 from conftest import ir_dir
-from rnnt_ov import features
+from rnnt_ov import features, graph
 from rnnt_ov.decoding import GreedyDecoder
-from rnnt_ov.networks import OpenVINONetworks
+from rnnt_ov.networks import OpenVINONetworks, compile_config
 
 pytestmark = pytest.mark.slow      # needs the IR that make builds
 
@@ -29,3 +30,37 @@ def test_the_joint_split_in_two_decodes_what_the_joint_ir_decodes(url_build):
     assert split == whole and sum(map(len, split)) > 50
     assert max(float(np.max(np.abs(a - b))) for rows in zip(split_logits, whole_logits)
                for a, b in zip(*rows)) < 1e-4
+
+
+def encoder_outputs(xml, edited, precision, frames, lengths):
+    """The encoder of an IR as OpenVINONetworks compiles it (padded frames masked), with or
+    without the edits that make it faster; its output, and the operation types it executed."""
+    core = ov.Core()
+    model = core.read_model(str(xml))
+    assert graph.mask_padded_frames(model)
+    if edited:
+        assert graph.pair_frames(model)
+        graph.quantize_after_squeeze(model)
+    model.reshape({"input.1": [-1, -1, 240], "1": [-1]})
+    compiled = core.compile_model(model, "CPU", compile_config(precision, None))
+    output = compiled({"input.1": frames, "1": lengths})[compiled.output(0)]
+    return output, {op.get_rt_info()["layerType"].astype(str) for op in compiled.get_runtime_model().get_ops()}
+
+
+def assert_edits_keep_numbers(xml, precisions=(None,)):
+    """The encoder edited (frames paired for time stacking, INT8 quantization after the Squeeze)
+    computes the numbers of the IR's own graph, bit for bit, at odd and even lengths."""
+    rng = np.random.default_rng(1)
+    for precision in precisions:
+        for frames in (157, 156):
+            features = rng.standard_normal((frames, 3, 240), dtype=np.float32)
+            lengths = np.array([frames, frames - 1, frames - 4], np.int64)
+            before, _ = encoder_outputs(xml, False, precision, features, lengths)
+            after, executed = encoder_outputs(xml, True, precision, features, lengths)
+            assert np.array_equal(before, after), (precision, frames)
+            assert "ScatterUpdate" not in executed and "ScatterNDUpdate" not in executed
+
+
+def test_the_encoders_edits_for_speed_keep_every_number(url_build):
+    build, _ = url_build
+    assert_edits_keep_numbers(ir_dir(build) / "rnnt_encoder.xml", ("f32", None))
