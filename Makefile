@@ -84,7 +84,7 @@ DATASET_DIR    ?=
 ## make mlperf: LoadGen's settings of this system
 USER_CONF      ?= rnnt_ov/mlperf/user.conf
 ## make mlperf: utterances encoded and decoded together at most (default: BATCH if given, else the fastest measured)
-MLPERF_BATCH   ?= $(if $(filter command line environment,$(origin BATCH)),$(BATCH),$(if $(filter Server,$(SCENARIO)),8,$(if $(filter INT8,$(PRECISION)),32,16)))
+MLPERF_BATCH   ?= $(if $(filter command line environment,$(origin BATCH)),$(BATCH))
 ## PRECISION=INT8: the folder holding LibriSpeech train-clean-100
 CALIBRATION_DIR  ?=
 ## PRECISION=INT8: a calibration list (default: MLPerf's, from the clone), or a folder of audio
@@ -199,7 +199,7 @@ $(call positive_int,VERIFY_SEEDS,3)
 $(call positive_int,BENCH_THREADS,2)
 $(call positive_int,BENCH_RUNS,20)
 $(call positive_int,TIMING_ROUNDS,3)
-$(call positive_int,MLPERF_BATCH,16)
+$(if $(MLPERF_BATCH),$(call positive_int,MLPERF_BATCH,16))
 $(call positive_int,LOADSET_SIZE,256)
 $(call one_of,CONVERTER,mo ovc,CONVERTER=mo (openvino-dev 2024.6, Python 3.11-3.12) or CONVERTER=ovc (openvino 2026.4, Python 3.11-3.14))
 $(call one_of,PRECISION,FP32 FP16 INT8,PRECISION=FP32$(comma) FP16 or INT8)
@@ -527,7 +527,7 @@ mlperf: $(IR_READY) $(FEATURIZER) $(MODEL_FILES) $(MLPERF_CONF) $(MANIFEST) $(US
 	@mkdir -p $(dir $(MLPERF_RUN))
 	$(PY) -m $(PKG).mlperf.run --scenario $(SCENARIO) --mode $(MODE) --manifest $(MANIFEST) \
 	  --dataset-dir $(DATASET_DIR) --mlperf-conf $(MLPERF_CONF) --user-conf $(USER_CONF) $(ASR_ARGS) \
-	  --batch $(MLPERF_BATCH) --log-dir $(MLPERF_RUN)
+	  $(if $(MLPERF_BATCH),--batch $(MLPERF_BATCH) )--log-dir $(MLPERF_RUN)
 
 # A manifest in upstream's format for LibriSpeech as distributed (FLAC beside *.trans.txt), made
 # again when the folder's transcripts change or another folder of the same name is given. Only

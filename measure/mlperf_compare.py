@@ -35,7 +35,7 @@ import tempfile
 
 from rnnt_ov.files import write_json
 from rnnt_ov.metrics import edit_distance
-from rnnt_ov.mlperf.settings import conf_value, summary_values
+from rnnt_ov.mlperf.settings import conf_value, fastest_batch, summary_values
 from rnnt_ov.networks import cpu_default_precision, cpu_name
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -185,7 +185,7 @@ def single_stream(systems, args, name):
         f"rnnt.*.performance_sample_count_override = {args.sample_count}",
         f"rnnt.SingleStream.min_query_count = {args.sample_count}", "rnnt.SingleStream.min_duration = 0"])
     log_dir = os.path.join(systems.work, "singlestream")
-    systems.loadgen(name, "SingleStream", "performance", log_dir, conf, batch=1)
+    systems.loadgen(name, "SingleStream", "performance", log_dir, conf, batch=fastest_batch("SingleStream", None))
     return int(figure(log_dir, "90.00 percentile latency (ns)")) / 1e6
 
 
@@ -210,11 +210,12 @@ def main():
     parser.add_argument("--batch", type=int, default=None, help="batch of every harness system (default: each its fastest)")
     parser.add_argument("--server-steps", type=int, default=5, help="bisection steps of the Server search")
     parser.add_argument("--server-queries", type=int, default=500, help="queries per Server run")
-    parser.add_argument("--server-batch", type=int, default=8, help="Server: utterances decoded together at most")
+    parser.add_argument("--server-batch", type=int, default=fastest_batch("Server", None),
+                        help="Server: utterances decoded together at most (default: %(default)s)")
     parser.add_argument("--json", help="write the figures here (a PNG chart beside it)")
     args = parser.parse_args()
-    fastest = {"fp32-f32": 16, "fp32-default": 16, "int8-default": 32}      # measured: docs/mlperf.md
-    args.batch = {name: args.batch or batch for name, batch in fastest.items()}
+    args.batch = {name: args.batch or fastest_batch("Offline", "INT8" if name.startswith("int8") else "FP32")
+                  for name in ("fp32-f32", "fp32-default", "int8-default")}
 
     work = tempfile.mkdtemp(prefix="mlperf-compare-")
     systems = Systems(args, work)

@@ -12,7 +12,6 @@ import os
 import sys
 import time
 
-
 from rnnt_ov import cli, features
 from rnnt_ov.dataset import read_manifest
 from rnnt_ov.networks import OpenVINONetworks, cpu_name

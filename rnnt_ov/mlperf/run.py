@@ -17,10 +17,10 @@ import mlperf_loadgen as lg
 from .. import cli
 from ..dataset import DatasetError, read_manifest
 from ..interface import InterfaceError
-from ..ir import encoder_input_shape
+from ..ir import weight_precision
 from .accuracy import report
 from .qsl import QSL
-from .settings import SEEDS, conf_value, digest, merged_settings
+from .settings import SEEDS, conf_value, digest, fastest_batch, merged_settings
 from .sut import SUT
 
 SCENARIOS = {"SingleStream": lg.TestScenario.SingleStream, "Offline": lg.TestScenario.Offline,
@@ -37,7 +37,7 @@ class SettingError(Exception):
 
 def run(args):
     alphabet = cli.alphabet(args.config)
-    batch = args.batch or encoder_input_shape(args.ir_dir)[1]
+    batch = args.batch or fastest_batch(args.scenario, weight_precision(args.ir_dir))
     if not 1 <= batch <= MAX_BATCH:
         raise SettingError(f"MLPERF_BATCH={batch}: utterances decoded together must be 1 to {MAX_BATCH} "
                            "(the fastest measured are 16 to 32)")
@@ -98,7 +98,8 @@ def main():
     parser.add_argument("--mlperf-conf", required=True, help="the clone's mlperf.conf")
     parser.add_argument("--user-conf", required=True, help="LoadGen settings of this system (user.conf)")
     cli.add_recognizer_arguments(parser)
-    parser.add_argument("--batch", type=int, help="utterances decoded together (default: the IR's batch)")
+    parser.add_argument("--batch", type=int,
+                        help="utterances decoded together at most (default: the fastest measured, settings.fastest_batch)")
     parser.add_argument("--max-wait-ms", type=float, default=50.0,
                         help="Server: how long a batch waits for more queries after its first (default: %(default)s)")
     parser.add_argument("--log-dir", required=True, help="where LoadGen's logs go")

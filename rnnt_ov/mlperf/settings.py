@@ -14,6 +14,18 @@ def merged_settings(mlperf_conf, user_conf, path):
 SEEDS = ("qsl_rng_seed", "sample_index_rng_seed", "schedule_rng_seed")
 
 
+def fastest_batch(scenario, weights):
+    """Utterances decoded together when none is asked for: the fastest measured (docs/mlperf.md,
+    make mlperf-compare). Offline 32 for an INT8 encoder (its int8 LSTMs gain with the batch), 16
+    otherwise; Server 8 (the longest row of a batch sets the latency of all); SingleStream 1 (one
+    query at a time)."""
+    if scenario == "Server":
+        return 8
+    if scenario == "SingleStream":
+        return 1
+    return 32 if weights == "INT8" else 16
+
+
 def conf_value(path, model, scenario, key):
     """A key of a LoadGen configuration file, looked up as LoadGen does: model.scenario.key, then
     *.scenario.key, model.*.key, *.*.key; the last line setting it wins. None if absent."""
