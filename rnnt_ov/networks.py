@@ -97,6 +97,8 @@ class OpenVINONetworks:
         self.exact = graph.mask_padded_frames(encoder)
         graph.pair_frames(encoder)
         graph.quantize_after_squeeze(encoder)
+        for network in ("encoder", "prediction", "joint"):      # INT8 sets quantized before the recipe did this itself
+            graph.match_int8_lstm_scales(encoder if network == "encoder" else self.models[network])
         layers = graph.joint_layers(self.models["joint"]) if projected else None
         self.projected = layers is not None
         if self.projected:

@@ -267,6 +267,7 @@ def main():
             else:
                 quantized = quantize(calibration_model, feeds)
             quantized.reshape(shapes)
+            graph.match_int8_lstm_scales(quantized)      # else OpenVINO's CPU plugin computes other numbers
             quantized.set_rt_info(f"NNCF {nncf.__version__}, {len(feeds)} calibration inputs from "
                                   f"{len(utterances)} utterances"
                                   + (f", {len(kept)} LSTM layers kept in f32 for MAX_WER_DROP" if kept else ""),
