@@ -34,26 +34,52 @@ def _padded(rows, size):
     return np.concatenate([rows, np.full(size - len(rows), rows[0])]) if size > len(rows) else rows
 
 
+class Hypotheses:
+    """Where the greedy decoding of each row of a batch stands: the prediction network's output
+    g (B, 1, G) and state h, c (2, B, 320) after the row's last symbol (r1.0's start step for a
+    new row), and its labels. Decoding an utterance a chunk of frames at a time carries this from
+    one chunk to the next; rows() and put() take and give back the hypotheses of some rows."""
+
+    def __init__(self, start, batch):
+        self.g = np.repeat(np.asarray(start[0], np.float32), batch, axis=0)
+        self.h = np.repeat(np.asarray(start[1], np.float32), batch, axis=1)
+        self.c = np.repeat(np.asarray(start[2], np.float32), batch, axis=1)
+        self.labels = [[] for _ in range(batch)]
+
+    def reset(self, row, start):
+        """Row `row` starts a new utterance."""
+        self.g[row], self.h[:, row], self.c[:, row] = start[0][0], start[1][:, 0], start[2][:, 0]
+        self.labels[row] = []
+
+    def rows(self, rows):
+        taken = Hypotheses.__new__(Hypotheses)
+        taken.g, taken.h, taken.c = self.g[rows], self.h[:, rows], self.c[:, rows]
+        taken.labels = [self.labels[r] for r in rows]          # the same lists: labels append in place
+        return taken
+
+    def put(self, rows, taken):
+        self.g[rows], self.h[:, rows], self.c[:, rows] = taken.g, taken.h, taken.c
+
+
 class GreedyDecoder:
     """networks: predict(labels, (h, c)), join(f, g) and start, as networks.py describes them."""
 
     def __init__(self, networks, blank=BLANK, max_symbols=MAX_SYMBOLS_PER_FRAME):
         self.networks, self.blank, self.max_symbols = networks, blank, max_symbols
 
-    def __call__(self, encoded, lengths, trace=None):
+    def __call__(self, encoded, lengths, trace=None, hypotheses=None):
         """Labels of each row. encoded (B, T', ...): the encoder's output frames; lengths (B,): the
         valid frames of each row. `trace`, a dict, receives "steps" (the number of batch steps)
-        and "logits" (per row, the logits of each of its steps)."""
+        and "logits" (per row, the logits of each of its steps). `hypotheses`: where each row's
+        decoding stands after the frames before these (Hypotheses, updated here); by default
+        each row starts an utterance."""
         predict, join = self.networks.predict, self.networks.join
         batch = encoded.shape[0]
         limit = np.minimum(np.asarray(lengths, np.int64).reshape(batch), encoded.shape[1])
-        g0, h0, c0 = self.networks.start
-        g = np.repeat(np.asarray(g0, np.float32), batch, axis=0)          # (B, 1, 320)
-        h = np.repeat(np.asarray(h0, np.float32), batch, axis=1)          # (2, B, 320)
-        c = np.repeat(np.asarray(c0, np.float32), batch, axis=1)
+        state = hypotheses if hypotheses is not None else Hypotheses(self.networks.start, batch)
+        g, h, c, labels = state.g, state.h, state.c, state.labels
         frame = np.zeros(batch, np.int64)
         emitted_here = np.zeros(batch, np.int64)
-        labels = [[] for _ in range(batch)]
         logged = [[] for _ in range(batch)] if trace is not None else None
         live = np.flatnonzero(limit > 0)          # the rows still decoding, as indices into the batch
         steps = 0

@@ -6,6 +6,7 @@
     pair_frames          the encoder's time stacking as pairs of frames side by side (faster, same numbers)
     quantize_after_squeeze   an INT8 encoder's LSTM outputs quantized in a layout that fits them
     match_int8_lstm_scales   INT8 LSTMs quantized as OpenVINO's CPU plugin reads them (else wrong numbers)
+    carry_lstm_state     the encoder's LSTM states as inputs and outputs: an utterance encoded in chunks
     joint_layers         the joint network's weights, as arrays
     project_output       an output multiplied by a matrix (the joint's first layer split in two)
 """
@@ -259,6 +260,37 @@ def match_int8_lstm_scales(model):
     if edited:
         model.validate_nodes_and_infer_types()
     return edited
+
+
+def carry_lstm_state(model):
+    """Give each LSTMSequence of an encoder its initial state as inputs "h<i>" and "c<i>" (batch,
+    1, hidden), zeros for a new utterance, and its final state as outputs "h<i>_out", "c<i>_out":
+    an utterance can then be encoded a chunk at a time, each chunk starting from the state the
+    last one ended in (chunks of an even number of frames, so that time stacking pairs the same
+    frames). An INT8 LSTM reads its initial state quantized at its input's scale and zero point
+    (match_int8_lstm_scales), which is how it carries its state from frame to frame inside a
+    chunk: the state input is quantized so, the cell state is not. Returns the number of LSTMs."""
+    lstms = [op for op in model.get_ordered_ops() if op.get_type_name() == "LSTMSequence"]
+    parameters, results = [], []
+    for i, lstm in enumerate(lstms):
+        hidden = lstm.get_hidden_size()
+        x_quantizer = _quantizer_of(lstm.input(0).get_source_output())
+        for port, kind in ((1, "h"), (2, "c")):
+            state = ops.parameter([-1, 1, hidden], ov.Type.f32, name=f"{kind}{i}")
+            state.output(0).get_tensor().set_names({f"{kind}{i}"})
+            source = state.output(0)
+            if kind == "h" and x_quantizer is not None:
+                ranges = [x_quantizer.input(k).get_source_output() for k in range(1, 5)]
+                source = ops.fake_quantize(source, *ranges, x_quantizer.get_attributes()["levels"]).output(0)
+            lstm.input(port).replace_source_output(source)
+            final = lstm.output(port)
+            final.get_tensor().set_names({f"{kind}{i}_out"})
+            parameters.append(state)
+            results.append(ops.result(final))
+    model.add_parameters(parameters)
+    model.add_results(results)
+    model.validate_nodes_and_infer_types()
+    return len(lstms)
 
 
 def value(output):

@@ -109,6 +109,8 @@ class OpenVINONetworks:
             self.w2t, self.b2 = np.ascontiguousarray(w2.T), b2
             start = StartStep(np.asarray(start.g, np.float32) @ w1_g.T, start.h, start.c)
         encoder.reshape({"input.1": [-1, -1, ENCODER_FEATURES], "1": [-1]})
+        self.stateful = encoder.clone()           # for encode_chunk, compiled on first use
+        self.chunk_encoder = None
         self.encoder = self.core.compile_model(encoder, "CPU", self.config)
         self.precision = self.encoder.get_property("INFERENCE_PRECISION_HINT").get_type_name()
         self.start = start
@@ -127,6 +129,30 @@ class OpenVINONetworks:
         lengths = np.asarray(lengths, np.int64)
         out = self.encoder({"input.1": features, "1": lengths})
         return out[self.encoder.output(0)], encoded_frames(lengths)
+
+    def compiled_chunk_encoder(self):
+        """The encoder with its LSTMs' states as inputs and outputs, compiled on first use."""
+        if self.chunk_encoder is None:
+            graph.carry_lstm_state(self.stateful)
+            self.chunk_encoder = self.core.compile_model(self.stateful, "CPU", self.config)
+        return self.chunk_encoder
+
+    def initial_state(self, batch):
+        """The LSTMs' states of `batch` new utterances, for encode_chunk: zeros."""
+        return {port.get_any_name(): np.zeros((batch, 1, ENCODER_HIDDEN), np.float32)
+                for port in self.compiled_chunk_encoder().inputs if port.get_any_name() not in ("input.1", "1")}
+
+    def encode_chunk(self, features, lengths, state):
+        """The next chunk of frames of each row: features (C, B, 240) padded, C even; lengths (B,)
+        the row's valid frames in it; state {"h0", "c0", ...: (B, 1, 1024)} as the last chunk
+        left it (initial_state for a new utterance). Returns encoded frames as encode() does,
+        their number per row, and the state after this chunk. A row encoded so, chunk after
+        chunk, gets what encode() gives it whole (graph.carry_lstm_state)."""
+        compiled = self.compiled_chunk_encoder()
+        lengths = np.asarray(lengths, np.int64)
+        out = compiled({"input.1": features, "1": lengths, **state})
+        after = {name: out[compiled.output(f"{name}_out")] for name in state}
+        return out[compiled.output(0)], encoded_frames(lengths), after
 
     def predict(self, labels, state):
         out = self.request("prediction", len(labels))({"input.1": labels.reshape(-1, 1), "1": state[0], "2": state[1]})

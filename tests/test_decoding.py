@@ -4,7 +4,7 @@ decoder (upstream's decisions, tests/reference_greedy.py), and the project's one
 import numpy as np
 
 import reference_greedy
-from rnnt_ov.decoding import GreedyDecoder, bucket
+from rnnt_ov.decoding import GreedyDecoder, Hypotheses, bucket
 from rnnt_ov.interface import BLANK, StartStep
 from rnnt_ov.text import to_text
 
@@ -154,3 +154,17 @@ def test_batch_1_is_just_a_batch():
     script = [[8, 5], [], [12, 12, 15], [0]]
     encoded, networks, _ = batched_scripted_model([script])
     assert GreedyDecoder(networks)(encoded, np.array([len(script)])) == [one_row(script)]
+
+
+def test_a_batch_decoded_a_chunk_of_frames_at_a_time_gets_the_labels_of_the_whole():
+    """What continuous batching (rnnt_ov/streaming.py) relies on: Hypotheses carry each row's
+    decoding (its prediction output and state, its labels) from one chunk of frames to the next,
+    also when the chunk ends within a frame's 30 symbols' reach or after a row's end."""
+    scripts = [[[8, 5], [], [12, 12, 15], [0]], [[7] * 35, [], [1]], [[3]], [[4, 4], [2]]]
+    encoded, networks, _ = batched_scripted_model(scripts)
+    lengths = np.array([len(s) for s in scripts])
+    whole = GreedyDecoder(networks)(encoded, lengths)
+    for split in (1, 2, 3):
+        decoder, hypotheses = GreedyDecoder(networks), Hypotheses(networks.start, len(scripts))
+        decoder(encoded[:, :split], np.minimum(lengths, split), hypotheses=hypotheses)
+        assert decoder(encoded[:, split:], np.clip(lengths - split, 0, None), hypotheses=hypotheses) == whole

@@ -8,6 +8,8 @@ from conftest import ir_dir
 from rnnt_ov import features, graph
 from rnnt_ov.decoding import GreedyDecoder
 from rnnt_ov.networks import OpenVINONetworks, compile_config
+from rnnt_ov.recognizer import Recognizer
+from rnnt_ov.streaming import ContinuousBatch
 
 pytestmark = pytest.mark.slow      # needs the IR that make builds
 
@@ -64,3 +66,30 @@ def assert_edits_keep_numbers(xml, precisions=(None,)):
 def test_the_encoders_edits_for_speed_keep_every_number(url_build):
     build, _ = url_build
     assert_edits_keep_numbers(ir_dir(build) / "rnnt_encoder.xml", ("f32", None))
+
+
+def test_continuous_batching_gives_each_utterance_the_labels_of_the_whole_utterance(url_build):
+    """MLPerf's Server path (streaming.ContinuousBatch): utterances admitted as slots free, encoded
+    a chunk of frames at a time from the LSTM states the last chunk left, decoded from where
+    their decoding stood: at f32 each gets the labels the whole-utterance path gives it, and the
+    chunks' encoder output equals the whole encoder's bit for bit."""
+    build, _ = url_build
+    recognizer = Recognizer.from_ir(str(ir_dir(build)), build / "weights" / "featurizer.npz", "f32")
+    clips = [synthetic_dataset.speechlike(20 + n, seconds) for n, seconds in enumerate((2.0, 0.7, 3.1, 1.3, 2.4))]
+    whole = [recognizer([clip])[0] for clip in clips]
+    assert sum(map(len, whole)) > 50
+    slots = ContinuousBatch(recognizer, slots=2, chunk=16)      # every utterance over several chunks, slots reused
+    labels, waiting = {}, list(enumerate(clips))
+    while waiting or slots.busy:
+        while waiting and slots.free:
+            slots.admit(*waiting.pop(0))
+        labels.update(slots.step())
+    assert [labels[n] for n in range(len(clips))] == whole
+    networks = recognizer.networks
+    feats = features.pad([recognizer.features(clips[0])])[0]      # 67 frames: chunks of 16, the last of 3
+    at_once, _ = networks.encode(feats, [len(feats)])
+    state, parts = networks.initial_state(1), []
+    for first in range(0, len(feats), 16):
+        part, _, state = networks.encode_chunk(feats[first:first + 16], [len(feats[first:first + 16])], state)
+        parts.append(part)
+    assert np.array_equal(np.concatenate(parts, axis=1), at_once)

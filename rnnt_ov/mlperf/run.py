@@ -62,7 +62,7 @@ def run(args):
     qsl = QSL(dataset)
     try:
         sut = SUT(qsl, args.ir_dir, args.featurizer, args.scenario, batch,
-                  precision=cli.inference_precision(args.precision), max_wait=args.max_wait_ms / 1e3)
+                  precision=cli.inference_precision(args.precision))
     except (MemoryError, RuntimeError) as err:
         raise SettingError(f"MLPERF_BATCH={batch} does not run here ({str(err).strip().splitlines()[-1][:200]}): "
                            "use a smaller MLPERF_BATCH") from None
@@ -100,8 +100,6 @@ def main():
     cli.add_recognizer_arguments(parser)
     parser.add_argument("--batch", type=int,
                         help="utterances decoded together at most (default: the fastest measured, settings.fastest_batch)")
-    parser.add_argument("--max-wait-ms", type=float, default=50.0,
-                        help="Server: how long a batch waits for more queries after its first (default: %(default)s)")
     parser.add_argument("--log-dir", required=True, help="where LoadGen's logs go")
     args = parser.parse_args()
     for name in ("mlperf_conf", "user_conf"):

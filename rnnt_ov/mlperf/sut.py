@@ -7,9 +7,9 @@ answers, so that upstream's accuracy_eval.py reads the log unchanged.
 
     SingleStream  one utterance per query, decoded as it comes.
     Offline       all samples in one query: sorted by length, run in batches of `batch`.
-    Server        queries queue up; a worker takes up to `batch` of them at a time, waiting at
-                  most `max_wait` seconds after the first for more to arrive: the oldest, and
-                  those closest to it in length.
+    Server        continuous batching (streaming.py): a worker recognizes up to `batch` queries
+                  together, a chunk of frames at a time, and a query that arrives takes the
+                  first slot that frees, oldest first.
 """
 import array
 import collections
@@ -18,15 +18,13 @@ import os
 import queue
 import sys
 import threading
-import time
 import traceback
 
 import mlperf_loadgen as lg
 
 from .. import features
 from ..recognizer import Recognizer
-
-DEV_CLEAN_MEAN_SECONDS = 6.25      # MLPerf's set: dev-clean's utterances of 15 s or less
+from ..streaming import ContinuousBatch
 
 
 def fatal(method):
@@ -44,17 +42,21 @@ def fatal(method):
 
 
 class SUT:
-    def __init__(self, qsl, ir_dir, featurizer_file, scenario, batch, precision="f32", max_wait=0.05):
-        self.qsl, self.scenario, self.batch, self.max_wait = qsl, scenario, batch, max_wait
-        # Server: a batch holds at most `batch` utterances of dev-clean's mean length (6.25 s), fewer longer ones.
-        self.budget = batch * int(DEV_CLEAN_MEAN_SECONDS * features.SAMPLE_RATE)
+    def __init__(self, qsl, ir_dir, featurizer_file, scenario, batch, precision="f32"):
+        self.qsl, self.scenario, self.batch = qsl, scenario, batch
         self.recognizer = Recognizer.from_ir(ir_dir, featurizer_file, precision)
         # Compiled for every batch size before LoadGen times, and a full batch of the longest
         # utterance run once: a batch that cannot run here fails now, before LoadGen starts.
-        self.recognizer.warm_up(batch, max((qsl[i] for i in range(len(qsl))), key=len))
+        longest = max((qsl[i] for i in range(len(qsl))), key=len)
+        self.recognizer.warm_up(batch, longest)
         self.queue = queue.Queue()
         self.worker = None
         if scenario == "Server":
+            self.slots = ContinuousBatch(self.recognizer, batch)
+            for key in range(batch):            # its chunk encoder compiled, a chunk of each size run
+                self.slots.admit(key, longest)
+            while self.slots.busy:
+                self.slots.step()
             self.worker = threading.Thread(target=self.serve, daemon=True)
             self.worker.start()
         self.sut = lg.ConstructSUT(self.issue_queries, self.flush_queries)
@@ -78,43 +80,25 @@ class SUT:
 
     @fatal
     def serve(self):
-        """Server: batches from the queries waiting, the oldest first and with it those closest to
-        it in length (a padded batch costs its longest row times its size), the others left
-        waiting for the next batch, in their order."""
+        """Server: every query waiting takes a free slot, the oldest first; then one chunk of
+        every query in a slot, and an answer for each that ended."""
         waiting = collections.deque()
         while True:
-            if not waiting:
-                first = self.queue.get()
-                if first is None:
-                    return
-                waiting.append(first)
-                self.take(waiting, self.batch, time.monotonic() + self.max_wait)
-            self.take(waiting, None, None)               # and whatever else has arrived meanwhile
-            oldest = len(self.qsl[waiting[0].index])
-            closest = sorted(range(len(waiting)), key=lambda i: (abs(len(self.qsl[waiting[i].index]) - oldest), i))
-            chosen, longest = set(), 0
-            for i in closest[:self.batch]:      # as many as fit in the budget: a long batch is a long wait
-                longest = max(longest, len(self.qsl[waiting[i].index]))
-                if chosen and longest * (len(chosen) + 1) > self.budget:
+            block = not waiting and not self.slots.busy            # nothing to do until a query comes
+            while True:
+                try:
+                    sample = self.queue.get(block=block)
+                except queue.Empty:
                     break
-                chosen.add(i)
-            taken = [q for i, q in enumerate(waiting) if i in chosen]
-            waiting = collections.deque(q for i, q in enumerate(waiting) if i not in chosen)
-            self.answer(taken)
-
-    def take(self, waiting, up_to, deadline):
-        """Append queued queries to `waiting`: up to `up_to` of them (None: all that are there)
-        until `deadline` (None: without waiting). The end-of-work mark stays in the queue."""
-        while up_to is None or len(waiting) < up_to:
-            try:
-                sample = self.queue.get(timeout=max(0.0, deadline - time.monotonic())) if deadline \
-                    else self.queue.get_nowait()
-            except queue.Empty:
-                return
-            if sample is None:
-                self.queue.put(None)
-                return
-            waiting.append(sample)
+                if sample is None:
+                    return
+                waiting.append(sample)
+                block = False
+            while waiting and self.slots.free:
+                sample = waiting.popleft()
+                self.slots.admit(sample, self.qsl[sample.index])
+            for sample, labels in self.slots.step():
+                self.answer([sample], [labels])
 
     def flush_queries(self):
         pass

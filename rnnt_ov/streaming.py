@@ -1,0 +1,74 @@
+"""Continuous batching: utterances recognized a chunk of frames at a time, up to `slots` of them
+together, and a finished utterance's slot given to the next one at once, as the MLPerf record's
+Server code serves (a padded batch would make every query wait for its longest one).
+
+A step runs the encoder on the next CHUNK_FRAMES input frames of every utterance in a slot, each
+from the LSTM state its last chunk left (networks.encode_chunk), then the one greedy decoder on
+the frames that came out, from where each utterance's decoding stood (decoding.Hypotheses). An
+utterance gets the labels that the whole-utterance path (recognizer.Recognizer) gives it: chunks
+of an even number of frames pair the same frames in the encoder's time stacking, and greedy
+decoding moves on frame by frame.
+"""
+import numpy as np
+
+from .decoding import Hypotheses
+from .interface import ENCODER_FEATURES
+
+CHUNK_FRAMES = 128      # encoder input frames per step (30 ms each: 3.84 s of audio); even
+
+
+class ContinuousBatch:
+    """recognizer: a recognizer.Recognizer; slots: utterances decoded together at most."""
+
+    def __init__(self, recognizer, slots, chunk=CHUNK_FRAMES):
+        if chunk < 2 or chunk % 2:
+            raise ValueError(f"chunk={chunk}: the encoder pairs frames, so a chunk is an even number of them")
+        self.recognizer, self.slots, self.chunk = recognizer, slots, chunk
+        networks = recognizer.networks
+        self.state = networks.initial_state(slots)
+        self.hypotheses = Hypotheses(networks.start, slots)
+        self.keys = [None] * slots              # what the caller calls each slot's utterance; None: free
+        self.features = [None] * slots
+        self.position = np.zeros(slots, np.int64)
+
+    @property
+    def free(self):
+        return self.keys.count(None)
+
+    @property
+    def busy(self):
+        return self.slots - self.free
+
+    def admit(self, key, samples):
+        """Start recognizing `samples` (16 kHz audio) in a free slot; `key` names it in step()."""
+        slot = self.keys.index(None)
+        self.keys[slot], self.features[slot], self.position[slot] = key, self.recognizer.features(samples), 0
+        for values in self.state.values():
+            values[slot] = 0
+        self.hypotheses.reset(slot, self.recognizer.networks.start)
+
+    def step(self):
+        """The next chunk of every utterance in a slot. Returns [(key, labels)] of the utterances
+        that ended in it, their slots free again."""
+        rows = [slot for slot, key in enumerate(self.keys) if key is not None]
+        if not rows:
+            return []
+        parts = [self.features[s][self.position[s]:self.position[s] + self.chunk] for s in rows]
+        lengths = np.array([len(p) for p in parts], np.int64)
+        frames = np.zeros((int(lengths.max()), len(rows), ENCODER_FEATURES), np.float32)
+        for i, part in enumerate(parts):
+            frames[:len(part), i] = part
+        state = {name: values[rows] for name, values in self.state.items()}
+        encoded, encoded_lengths, after = self.recognizer.networks.encode_chunk(frames, lengths, state)
+        for name, values in after.items():
+            self.state[name][rows] = values
+        taken = self.hypotheses.rows(rows)
+        self.recognizer.decoder(encoded, encoded_lengths, hypotheses=taken)
+        self.hypotheses.put(rows, taken)
+        self.position[rows] += self.chunk
+        ended = []
+        for slot in rows:
+            if self.position[slot] >= len(self.features[slot]):
+                ended.append((self.keys[slot], self.hypotheses.labels[slot]))
+                self.keys[slot] = self.features[slot] = None
+        return ended
