@@ -249,12 +249,13 @@ def match_int8_lstm_scales(model):
         if x_quantizer is not None and h_quantizer is not None and _feeds_only(h_quantizer, lstm):
             zero_level = _zero_level(x_quantizer)
             if zero_level is not None and _zero_level(h_quantizer) != zero_level:
-                low, high = (value(h_quantizer.input(i).get_source_output()) for i in (1, 2))
-                step = (high - low) / (h_quantizer.get_attributes()["levels"] - 1)
-                if np.all(np.abs(high - low) < 1e-2):           # calibrated on zeros: an initial state
-                    new_low, new_high = -zero_level * step, (h_quantizer.get_attributes()["levels"] - 1 - zero_level) * step
-                    for i, bound in ((1, new_low), (2, new_high), (3, new_low), (4, new_high)):
-                        h_quantizer.input(i).replace_source_output(ops.constant(np.float32(bound)).output(0))
+                low, high = (value(h_quantizer.input(i).get_source_output()).max() for i in (1, 2))
+                top = h_quantizer.get_attributes()["levels"] - 1
+                if high - low < 1e-2:           # a range calibrated on zeros: an initial state
+                    step = (high - low) / top
+                    bounds = ops.constant(np.float32(-zero_level * step)), ops.constant(np.float32((top - zero_level) * step))
+                    for i, bound in zip((1, 2, 3, 4), bounds * 2):
+                        h_quantizer.input(i).replace_source_output(bound.output(0))
                     changed = True
         edited += changed
     if edited:

@@ -97,8 +97,8 @@ class OpenVINONetworks:
         self.exact = graph.mask_padded_frames(encoder)
         graph.pair_frames(encoder)
         graph.quantize_after_squeeze(encoder)
-        for network in ("encoder", "prediction", "joint"):      # INT8 sets quantized before the recipe did this itself
-            graph.match_int8_lstm_scales(encoder if network == "encoder" else self.models[network])
+        for model in (encoder, self.models["prediction"]):     # INT8 sets quantized before quantize.py did so itself
+            graph.match_int8_lstm_scales(model)
         layers = graph.joint_layers(self.models["joint"]) if projected else None
         self.projected = layers is not None
         if self.projected:
@@ -109,8 +109,7 @@ class OpenVINONetworks:
             self.w2t, self.b2 = np.ascontiguousarray(w2.T), b2
             start = StartStep(np.asarray(start.g, np.float32) @ w1_g.T, start.h, start.c)
         encoder.reshape({"input.1": [-1, -1, ENCODER_FEATURES], "1": [-1]})
-        self.stateful = encoder.clone()           # for encode_chunk, compiled on first use
-        self.chunk_encoder = None
+        self.encoder_model, self.chunk_encoder = encoder, None         # for encode_chunk, compiled on first use
         self.encoder = self.core.compile_model(encoder, "CPU", self.config)
         self.precision = self.encoder.get_property("INFERENCE_PRECISION_HINT").get_type_name()
         self.start = start
@@ -133,8 +132,9 @@ class OpenVINONetworks:
     def compiled_chunk_encoder(self):
         """The encoder with its LSTMs' states as inputs and outputs, compiled on first use."""
         if self.chunk_encoder is None:
-            graph.carry_lstm_state(self.stateful)
-            self.chunk_encoder = self.core.compile_model(self.stateful, "CPU", self.config)
+            stateful = self.encoder_model.clone()
+            graph.carry_lstm_state(stateful)
+            self.chunk_encoder = self.core.compile_model(stateful, "CPU", self.config)
         return self.chunk_encoder
 
     def initial_state(self, batch):

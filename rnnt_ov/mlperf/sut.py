@@ -22,7 +22,6 @@ import traceback
 
 import mlperf_loadgen as lg
 
-from .. import features
 from ..recognizer import Recognizer
 from ..streaming import ContinuousBatch
 
