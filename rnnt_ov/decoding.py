@@ -40,11 +40,15 @@ class Hypotheses:
     new row), and its labels. Decoding an utterance a chunk of frames at a time carries this from
     one chunk to the next; rows() and put() take and give back the hypotheses of some rows."""
 
-    def __init__(self, start, batch):
-        self.g = np.repeat(np.asarray(start[0], np.float32), batch, axis=0)
-        self.h = np.repeat(np.asarray(start[1], np.float32), batch, axis=1)
-        self.c = np.repeat(np.asarray(start[2], np.float32), batch, axis=1)
-        self.labels = [[] for _ in range(batch)]
+    def __init__(self, g, h, c, labels):
+        self.g, self.h, self.c, self.labels = g, h, c, labels
+
+    @classmethod
+    def starting(cls, start, batch):
+        """`batch` rows, each at the start of an utterance (start: r1.0's start step)."""
+        return cls(np.repeat(np.asarray(start[0], np.float32), batch, axis=0),
+                   np.repeat(np.asarray(start[1], np.float32), batch, axis=1),
+                   np.repeat(np.asarray(start[2], np.float32), batch, axis=1), [[] for _ in range(batch)])
 
     def reset(self, row, start):
         """Row `row` starts a new utterance."""
@@ -52,10 +56,8 @@ class Hypotheses:
         self.labels[row] = []
 
     def rows(self, rows):
-        taken = Hypotheses.__new__(Hypotheses)
-        taken.g, taken.h, taken.c = self.g[rows], self.h[:, rows], self.c[:, rows]
-        taken.labels = [self.labels[r] for r in rows]          # the same lists: labels append in place
-        return taken
+        """The hypotheses of some rows (copies; the same label lists, appended to in place)."""
+        return Hypotheses(self.g[rows], self.h[:, rows], self.c[:, rows], [self.labels[r] for r in rows])
 
     def put(self, rows, taken):
         self.g[rows], self.h[:, rows], self.c[:, rows] = taken.g, taken.h, taken.c
@@ -76,7 +78,7 @@ class GreedyDecoder:
         predict, join = self.networks.predict, self.networks.join
         batch = encoded.shape[0]
         limit = np.minimum(np.asarray(lengths, np.int64).reshape(batch), encoded.shape[1])
-        state = hypotheses if hypotheses is not None else Hypotheses(self.networks.start, batch)
+        state = hypotheses if hypotheses is not None else Hypotheses.starting(self.networks.start, batch)
         g, h, c, labels = state.g, state.h, state.c, state.labels
         frame = np.zeros(batch, np.int64)
         emitted_here = np.zeros(batch, np.int64)

@@ -167,12 +167,17 @@ def _quantizer_of(output):
     return node if node.get_type_name() == "FakeQuantize" else None
 
 
-def _zero_level(quantizer):
-    """The integer level a FakeQuantize gives 0 (per-tensor ranges only), or None."""
+def _scalar_range(quantizer):
+    """(low, high, levels) of a FakeQuantize with one input range for the whole tensor, or None."""
     low, high = (value(quantizer.input(i).get_source_output()) for i in (1, 2))
     if low.size != 1 or high.size != 1 or not high.item() > low.item():
         return None
-    return int(np.round(-low.item() / (high.item() - low.item()) * (quantizer.get_attributes()["levels"] - 1)))
+    return low.item(), high.item(), quantizer.get_attributes()["levels"]
+
+
+def _zero_level(low, high, levels):
+    """The integer level a quantization over [low, high] gives 0."""
+    return int(np.round(-low / (high - low) * (levels - 1)))
 
 
 def _feeds_only(node, consumer):
@@ -246,17 +251,16 @@ def match_int8_lstm_scales(model):
                             multiply.input(i).replace_source_output(shared.output(0))
                 changed = True
         x_quantizer, h_quantizer = (_quantizer_of(lstm.input(k).get_source_output()) for k in (0, 1))
-        if x_quantizer is not None and h_quantizer is not None and _feeds_only(h_quantizer, lstm):
-            zero_level = _zero_level(x_quantizer)
-            if zero_level is not None and _zero_level(h_quantizer) != zero_level:
-                low, high = (value(h_quantizer.input(i).get_source_output()).max() for i in (1, 2))
-                top = h_quantizer.get_attributes()["levels"] - 1
-                if high - low < 1e-2:           # a range calibrated on zeros: an initial state
-                    step = (high - low) / top
-                    bounds = ops.constant(np.float32(-zero_level * step)), ops.constant(np.float32((top - zero_level) * step))
-                    for i, bound in zip((1, 2, 3, 4), bounds * 2):
-                        h_quantizer.input(i).replace_source_output(bound.output(0))
-                    changed = True
+        x_range, h_range = (_scalar_range(q) if q is not None else None for q in (x_quantizer, h_quantizer))
+        if x_range and h_range and h_range[1] - h_range[0] < 1e-2 and _feeds_only(h_quantizer, lstm):
+            # A range calibrated on zeros: an initial state. The same step, 0 at X's zero level.
+            zero_level, (low, high, levels) = _zero_level(*x_range), h_range
+            if _zero_level(*h_range) != zero_level:
+                step = (high - low) / (levels - 1)
+                bounds = ops.constant(np.float32(-zero_level * step)), ops.constant(np.float32((levels - 1 - zero_level) * step))
+                for i, bound in zip((1, 2, 3, 4), bounds * 2):
+                    h_quantizer.input(i).replace_source_output(bound.output(0))
+                changed = True
         edited += changed
     if edited:
         model.validate_nodes_and_infer_types()

@@ -97,8 +97,7 @@ class OpenVINONetworks:
         self.exact = graph.mask_padded_frames(encoder)
         graph.pair_frames(encoder)
         graph.quantize_after_squeeze(encoder)
-        for model in (encoder, self.models["prediction"]):     # INT8 sets quantized before quantize.py did so itself
-            graph.match_int8_lstm_scales(model)
+        graph.match_int8_lstm_scales(encoder)     # INT8 sets quantized before quantize.py did so itself
         layers = graph.joint_layers(self.models["joint"]) if projected else None
         self.projected = layers is not None
         if self.projected:

@@ -26,7 +26,7 @@ class ContinuousBatch:
         self.recognizer, self.slots, self.chunk = recognizer, slots, chunk
         networks = recognizer.networks
         self.state = networks.initial_state(slots)
-        self.hypotheses = Hypotheses(networks.start, slots)
+        self.hypotheses = Hypotheses.starting(networks.start, slots)
         self.keys = [None] * slots              # what the caller calls each slot's utterance; None: free
         self.features = [None] * slots
         self.position = np.zeros(slots, np.int64)

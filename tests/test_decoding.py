@@ -165,6 +165,6 @@ def test_a_batch_decoded_a_chunk_of_frames_at_a_time_gets_the_labels_of_the_whol
     lengths = np.array([len(s) for s in scripts])
     whole = GreedyDecoder(networks)(encoded, lengths)
     for split in (1, 2, 3):
-        decoder, hypotheses = GreedyDecoder(networks), Hypotheses(networks.start, len(scripts))
+        decoder, hypotheses = GreedyDecoder(networks), Hypotheses.starting(networks.start, len(scripts))
         decoder(encoded[:, :split], np.minimum(lengths, split), hypotheses=hypotheses)
         assert decoder(encoded[:, split:], np.clip(lengths - split, 0, None), hypotheses=hypotheses) == whole

@@ -45,14 +45,15 @@ class SUT:
         self.qsl, self.scenario, self.batch = qsl, scenario, batch
         self.recognizer = Recognizer.from_ir(ir_dir, featurizer_file, precision)
         # Compiled for every batch size before LoadGen times, and a full batch of the longest
-        # utterance run once: a batch that cannot run here fails now, before LoadGen starts.
+        # utterance run once (Server: every slot holding it, a chunk at a time): a batch that
+        # cannot run here fails now, before LoadGen starts.
         longest = max((qsl[i] for i in range(len(qsl))), key=len)
-        self.recognizer.warm_up(batch, longest)
+        self.recognizer.warm_up(batch, None if scenario == "Server" else longest)
         self.queue = queue.Queue()
         self.worker = None
         if scenario == "Server":
             self.slots = ContinuousBatch(self.recognizer, batch)
-            for key in range(batch):            # its chunk encoder compiled, a chunk of each size run
+            for key in range(batch):
                 self.slots.admit(key, longest)
             while self.slots.busy:
                 self.slots.step()
