@@ -94,6 +94,16 @@ class Systems:
              "--batch", str(batch or a.batch[system]), "--log-dir", log_dir])
 
 
+def offline_batch(args, system):
+    """The system's fastest Offline batch on this CPU, as make mlperf finds it (fastest.py)."""
+    weights, precision = system.split("-")
+    found = run([sys.executable, "-m", "rnnt_ov.mlperf.fastest", "--ir-dir", args.int8_ir_dir if weights == "int8" else args.ir_dir,
+                 "--featurizer", args.featurizer, "--config", args.config, "--precision", precision,
+                 *(["--remember", args.remember_batch] if args.remember_batch else [])])
+    print(found.stderr.strip().splitlines()[-1], file=sys.stderr, flush=True)
+    return int(found.stdout.split()[-1])
+
+
 def figure(log_dir, label):
     value = summary_values(os.path.join(log_dir, "mlperf_log_summary.txt"))(label)
     if value == "?":
@@ -185,7 +195,7 @@ def single_stream(systems, args, name):
         f"rnnt.*.performance_sample_count_override = {args.sample_count}",
         f"rnnt.SingleStream.min_query_count = {args.sample_count}", "rnnt.SingleStream.min_duration = 0"])
     log_dir = os.path.join(systems.work, "singlestream")
-    systems.loadgen(name, "SingleStream", "performance", log_dir, conf, batch=fastest_batch("SingleStream", None))
+    systems.loadgen(name, "SingleStream", "performance", log_dir, conf, batch=fastest_batch("SingleStream"))
     return int(figure(log_dir, "90.00 percentile latency (ns)")) / 1e6
 
 
@@ -210,12 +220,14 @@ def main():
     parser.add_argument("--batch", type=int, default=None, help="batch of every harness system (default: each its fastest)")
     parser.add_argument("--server-steps", type=int, default=5, help="bisection steps of the Server search")
     parser.add_argument("--server-queries", type=int, default=500, help="queries per Server run")
-    parser.add_argument("--server-batch", type=int, default=fastest_batch("Server", None),
+    parser.add_argument("--server-batch", type=int, default=fastest_batch("Server"),
                         help="Server: utterances decoded together at most (default: %(default)s)")
+    parser.add_argument("--remember-batch", help="JSON file of the fastest Offline batches measured before "
+                        "(rnnt_ov/mlperf/fastest.py; measured where absent)")
     parser.add_argument("--json", help="write the figures here (a PNG chart beside it)")
     args = parser.parse_args()
-    args.batch = {name: args.batch or fastest_batch("Offline", "INT8" if name.startswith("int8") else "FP32")
-                  for name in ("fp32-f32", "fp32-default", "int8-default")}
+    args.batch = {name: args.batch or offline_batch(args, name)
+                  for name in ("fp32-f32", "fp32-default") + (("int8-default",) if args.int8_ir_dir else ())}
 
     work = tempfile.mkdtemp(prefix="mlperf-compare-")
     systems = Systems(args, work)

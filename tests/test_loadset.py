@@ -6,15 +6,16 @@ import pytest
 import standin_upstream
 from measure import loadset
 from rnnt_ov.dataset import read_manifest
+from rnnt_ov.mlperf import lengths
 
 
 def test_durations_follow_dev_cleans():
-    seconds = loadset.durations(2513, seed=0)
+    seconds = lengths.durations(2513, seed=0)
     assert len(seconds) == 2513 and seconds.min() >= 1.445 and seconds.max() <= 15
     assert seconds.mean() == pytest.approx(6.25, abs=0.02)          # dev-clean's mean, 6.2516 s
     whole = seconds.astype(int)
-    assert {s: int((whole == s).sum()) for s in loadset.DEV_CLEAN_SECONDS} == loadset.DEV_CLEAN_SECONDS
-    assert loadset.durations(256, seed=0).mean() == pytest.approx(6.25, abs=0.1)
+    assert {s: int((whole == s).sum()) for s in lengths.DEV_CLEAN_SECONDS} == lengths.DEV_CLEAN_SECONDS
+    assert lengths.durations(256, seed=0).mean() == pytest.approx(6.25, abs=0.1)
 
 
 def test_a_small_set_is_written_whole_and_reads_as_upstreams_manifest(tmp_path):

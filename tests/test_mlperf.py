@@ -171,7 +171,42 @@ def test_a_batch_that_cannot_run_gets_one_line_before_loadgen_starts(run, datase
     result = run(*CONFIGURATION, "mlperf", "MLPERF_BATCH=1000", f"MANIFEST={dataset['manifest']}", check=False)
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert result.returncode != 0 and errors == [
-        "error: MLPERF_BATCH=1000: utterances decoded together must be 1 to 512 (the fastest measured are 16 to 32)"]
+        "error: MLPERF_BATCH=1000: utterances decoded together must be 1 to 512 (leave it out: Offline measures the fastest)"]
     assert "MLPerf Results Summary" not in result.stdout
     runs = build / "mlperf" / "seqdynamic-batch4-FP32-ovc-f32"
     assert not (runs / "Offline-performance.tmp").exists()
+
+
+def test_offline_without_a_batch_measures_the_fastest_here_once(configured_builds, checkpoint, tmp_path):
+    """The search on the IR itself (a few short candidates and utterances: the real one tries 16
+    to 256 on 256 utterances), remembered for the next run."""
+    from rnnt_ov.mlperf import fastest
+    from rnnt_ov.recognizer import Recognizer
+    build, _, _, _ = configured_builds
+    ir = build / "ir" / "seqdynamic-batch4-FP32-ovc"
+    recognizer = Recognizer.from_ir(str(ir), str(build / "weights" / "featurizer.npz"))
+    remember, said = tmp_path / "fastest-batch.json", []
+    batch = fastest.fastest_offline_batch(recognizer, str(ir), str(remember), count=6, candidates=(1, 2, 4), log=said.append)
+    entry = json.loads(remember.read_text())[fastest.key(str(ir), "f32")]
+    assert batch == entry["batch"] in (1, 2, 4) and set(entry["utterances_per_second"]) <= {"1", "2", "4"}
+    assert all(rate > 0 for rate in entry["utterances_per_second"].values()), said
+
+    class CannotRun:             # the next run on this CPU: the batch is read back, nothing is run
+        precision = "f32"
+    assert fastest.fastest_offline_batch(CannotRun(), str(ir), str(remember), log=said.append) == batch
+    assert "measured before" in said[-1]
+
+
+def test_offline_without_a_batch_runs_at_the_one_measured_before(run, dataset, configured_builds):
+    """make mlperf remembers the fastest batch in build/mlperf/fastest-batch.json, per CPU, IR set
+    and precision; here one written beforehand (3: no search would pick it) is the one it runs."""
+    from rnnt_ov.mlperf import fastest
+    build, _, _, _ = configured_builds
+    ir = build / "ir" / "seqdynamic-batch4-FP32-ovc"
+    remember = build / "mlperf" / "fastest-batch.json"
+    remember.write_text(json.dumps({fastest.key(str(ir), "f32"): {"batch": 3, "utterances_per_second": {"3": 1.0}}}))
+    result = run(*CONFIGURATION, "MLPERF_BATCH=", "mlperf", f"MANIFEST={dataset['manifest']}")
+    assert f"mlperf: Offline batch 3, the fastest on this CPU at f32 (utterances/s by batch, encoder and decoding: " \
+           f"3: 1.0; measured before, {remember})" in result.stdout
+    assert re.search(r"^mlperf: Offline performance, .* at batch 3$", result.stdout, re.M)
+    assert "MLPerf Results Summary" in result.stdout

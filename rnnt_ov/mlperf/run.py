@@ -17,8 +17,9 @@ import mlperf_loadgen as lg
 from .. import cli
 from ..dataset import DatasetError, read_manifest
 from ..interface import InterfaceError
-from ..ir import weight_precision
+from ..recognizer import Recognizer
 from .accuracy import report
+from .fastest import fastest_offline_batch
 from .qsl import QSL
 from .settings import SEEDS, conf_value, digest, fastest_batch, merged_settings
 from .sut import SUT
@@ -37,11 +38,17 @@ class SettingError(Exception):
 
 def run(args):
     alphabet = cli.alphabet(args.config)
-    batch = args.batch or fastest_batch(args.scenario, weight_precision(args.ir_dir))
-    if not 1 <= batch <= MAX_BATCH:
-        raise SettingError(f"MLPERF_BATCH={batch}: utterances decoded together must be 1 to {MAX_BATCH} "
-                           "(the fastest measured are 16 to 32)")
+    if args.batch is not None and not 1 <= args.batch <= MAX_BATCH:
+        raise SettingError(f"MLPERF_BATCH={args.batch}: utterances decoded together must be 1 to {MAX_BATCH} "
+                           "(leave it out: Offline measures the fastest)")
     dataset = read_manifest(args.manifest, args.dataset_dir, alphabet)
+    recognizer = Recognizer.from_ir(args.ir_dir, args.featurizer, cli.inference_precision(args.precision))
+    batch = args.batch
+    if batch is None and args.scenario == "Offline":
+        batch = fastest_offline_batch(recognizer, args.ir_dir, args.remember_batch)
+        if batch is None:
+            raise SettingError("not even a batch of 16 runs here (memory): give a smaller MLPERF_BATCH")
+    batch = batch or fastest_batch(args.scenario)
     tmp = f"{args.log_dir}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
@@ -61,8 +68,7 @@ def run(args):
           flush=True)
     qsl = QSL(dataset)
     try:
-        sut = SUT(qsl, args.ir_dir, args.featurizer, args.scenario, batch,
-                  precision=cli.inference_precision(args.precision))
+        sut = SUT(qsl, recognizer, args.scenario, batch)
     except (MemoryError, RuntimeError) as err:
         raise SettingError(f"MLPERF_BATCH={batch} does not run here ({str(err).strip().splitlines()[-1][:200]}): "
                            "use a smaller MLPERF_BATCH") from None
@@ -99,7 +105,9 @@ def main():
     parser.add_argument("--user-conf", required=True, help="LoadGen settings of this system (user.conf)")
     cli.add_recognizer_arguments(parser)
     parser.add_argument("--batch", type=int,
-                        help="utterances decoded together at most (default: the fastest measured, settings.fastest_batch)")
+                        help="utterances decoded together at most (default: Offline the fastest measured here, "
+                             "fastest.py; Server and SingleStream settings.fastest_batch)")
+    parser.add_argument("--remember-batch", help="Offline: JSON file of the fastest batches measured before (fastest.py)")
     parser.add_argument("--log-dir", required=True, help="where LoadGen's logs go")
     args = parser.parse_args()
     for name in ("mlperf_conf", "user_conf"):

@@ -14,17 +14,12 @@ def merged_settings(mlperf_conf, user_conf, path):
 SEEDS = ("qsl_rng_seed", "sample_index_rng_seed", "schedule_rng_seed")
 
 
-def fastest_batch(scenario, weights):
-    """Utterances decoded together when none is asked for: the fastest measured (docs/mlperf.md,
-    make mlperf-compare). Offline 32 for an INT8 encoder (its int8 LSTMs gain with the batch), 16
-    otherwise; Server 16 slots of continuous batching (INT8 on 2 Zen 4 cores: 20 queries/s
-    within 1000 ms at the 99th percentile with 16, where 12 went over at 20 and 24 at 23);
-    SingleStream 1 (one query at a time)."""
-    if scenario == "Server":
-        return 16
-    if scenario == "SingleStream":
-        return 1
-    return 32 if weights == "INT8" else 16
+def fastest_batch(scenario):
+    """Utterances decoded together in Server and SingleStream when none is asked for (Offline
+    measures its own: fastest.py). Server 16 slots of continuous batching (INT8 on 2 Zen 4 cores:
+    20 queries/s within 1000 ms at the 99th percentile with 16, where 12 went over at 20 and 24 at
+    23); SingleStream 1 (one query at a time)."""
+    return 16 if scenario == "Server" else 1
 
 
 def conf_value(path, model, scenario, key):

@@ -22,7 +22,6 @@ import traceback
 
 import mlperf_loadgen as lg
 
-from ..recognizer import Recognizer
 from ..streaming import ContinuousBatch
 
 
@@ -41,9 +40,8 @@ def fatal(method):
 
 
 class SUT:
-    def __init__(self, qsl, ir_dir, featurizer_file, scenario, batch, precision="f32"):
-        self.qsl, self.scenario, self.batch = qsl, scenario, batch
-        self.recognizer = Recognizer.from_ir(ir_dir, featurizer_file, precision)
+    def __init__(self, qsl, recognizer, scenario, batch):
+        self.qsl, self.recognizer, self.scenario, self.batch = qsl, recognizer, scenario, batch
         # Compiled for every batch size before LoadGen times, and a full batch of the longest
         # utterance run once (Server: every slot holding it, a chunk at a time): a batch that
         # cannot run here fails now, before LoadGen starts.
