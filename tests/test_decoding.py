@@ -2,6 +2,7 @@
 decoder (upstream's decisions, tests/reference_greedy.py), and the project's one decoder
 (rnnt_ov/decoding.py), which must give every row of a batch what the reference gives it."""
 import numpy as np
+import pytest
 
 import reference_greedy
 from rnnt_ov.decoding import GreedyDecoder, Hypotheses, bucket
@@ -109,14 +110,15 @@ def batched_scripted_model(scripts):
     return encoded, networks, calls
 
 
-def one_row(script):
-    """The same row through the batch-1 decoder."""
+def one_row(script, steps=None):
+    """The same row through the batch-1 decoder (each step's logits appended to `steps`)."""
     encode, predict, join, _ = scripted_model(script)
     return reference_greedy.decode(np.zeros((len(script), 1, 240), np.float32), np.array([len(script)]),
-                         encode, predict, join)[0]
+                         encode, predict, join, steps)[0]
 
 
-def test_the_batched_decoder_gives_each_row_what_the_batch_1_decoder_gives_it():
+@pytest.mark.parametrize("frames_ahead", [1, 2, 4, 8])
+def test_the_batched_decoder_gives_each_row_what_the_batch_1_decoder_gives_it(frames_ahead):
     scripts = [
         [[8, 5], [], [12, 12, 15], [0]],                   # the long row
         [[3]],                                              # finishes after one frame
@@ -127,14 +129,21 @@ def test_the_batched_decoder_gives_each_row_what_the_batch_1_decoder_gives_it():
     encoded, networks, calls = batched_scripted_model(scripts)
     lengths = np.array([len(s) for s in scripts])
     trace = {}
-    labels = GreedyDecoder(networks)(encoded, lengths, trace)
+    labels = GreedyDecoder(networks, frames_ahead=frames_ahead)(encoded, lengths, trace)
     assert labels == [one_row(script) for script in scripts]
     assert labels[2] == [7] * 35 + [1]
-    # One joint call per step, and as many steps as the longest row needs (its symbols and one
-    # blank per frame, none after 30 symbols): not the sum over rows.
+    # Each row's joint evaluations are the batch-1 decoder's (its symbols and one blank per frame,
+    # none after 30 symbols), logged in order.
     row_steps = [sum(len(labels) + (len(labels) < 30) for labels in script) for script in scripts]
-    assert trace["steps"] == max(row_steps) == calls["join"]
-    assert [len(logits) for logits in trace["logits"]] == row_steps     # each row's own steps, logged
+    assert [len(logits) for logits in trace["logits"]] == row_steps
+    for script, logged in zip(scripts, trace["logits"]):
+        alone = []
+        one_row(script, alone)
+        assert [np.argmax(x) for x in logged] == [np.argmax(x) for x in alone]
+    # One joint call per step; a step looks frames_ahead frames ahead, so the longest row's
+    # evaluations take fewer steps (one frame ahead: one each), and never the sum over rows.
+    assert trace["steps"] == calls["join"]
+    assert trace["steps"] == max(row_steps) if frames_ahead == 1 else trace["steps"] < max(row_steps)
     assert calls["predict"] <= sum(len(label) for label in labels)
 
 
