@@ -31,7 +31,7 @@ def run(recognizer, clips, batch):
     for first in range(0, len(order), batch):
         chosen = [clips[i] for i in order[first:first + batch]]
         began = time.perf_counter()
-        feats = [recognizer.features(c) for c in chosen]
+        feats = recognizer.features_of(chosen)
         padded, lengths = features.pad(feats)
         spent["features"] += time.perf_counter() - began
         began = time.perf_counter()
@@ -53,7 +53,7 @@ def counters(recognizer, clips, batch, args):
     counters of a new request miss up to half of its LSTMs' time (seen with 2026.4)."""
     import openvino as ov
     longest = sorted(clips, key=len, reverse=True)[:batch]
-    padded, lengths = features.pad([recognizer.features(c) for c in longest])
+    padded, lengths = features.pad(recognizer.features_of(longest))
     compiled = OpenVINONetworks(args.ir_dir, cli.inference_precision(args.precision), args.threads,
                                 config={"PERF_COUNT": True}, projected=not args.joint_ir).encoder
     request = compiled.create_infer_request()
