@@ -81,3 +81,15 @@ def test_bad_audio_is_refused_with_a_reason(tmp_path):
     for name, message in expected.items():
         with pytest.raises(features.AudioError, match=message):
             features.load_audio(str(tmp_path / name))
+
+
+def test_a_batch_gets_each_utterances_own_features_computed_side_by_side(fb_window):
+    """The recognizer computes a batch's features on every core at once: the same arrays, bit for
+    bit and in order, as one at a time."""
+    from rnnt_ov.recognizer import Recognizer
+    rng = np.random.default_rng(5)
+    clips = [(0.1 * rng.standard_normal(int(RATE * s))).astype(np.float32) for s in (2.3, 0.5, 7.1, 1.0, 3.3)]
+    side_by_side = Recognizer(None, fb_window).features_of(clips)
+    assert len(side_by_side) == len(clips)
+    for clip, found in zip(clips, side_by_side):
+        assert np.array_equal(found, features.features(clip, *fb_window))
