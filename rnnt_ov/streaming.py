@@ -39,13 +39,16 @@ class ContinuousBatch:
     def busy(self):
         return self.slots - self.free
 
-    def admit(self, key, samples):
-        """Start recognizing `samples` (16 kHz audio) in a free slot; `key` names it in step()."""
-        slot = self.keys.index(None)
-        self.keys[slot], self.features[slot], self.position[slot] = key, self.recognizer.features(samples), 0
-        for values in self.state.values():
-            values[slot] = 0
-        self.hypotheses.reset(slot, self.recognizer.networks.start)
+    def admit(self, arrivals):
+        """Start recognizing each (key, samples) of `arrivals` (16 kHz audio; at most `free` of them)
+        in a free slot, their features computed side by side; `key` names it in step()."""
+        feats = self.recognizer.features_of([samples for _, samples in arrivals])
+        for (key, _), found in zip(arrivals, feats):
+            slot = self.keys.index(None)
+            self.keys[slot], self.features[slot], self.position[slot] = key, found, 0
+            for values in self.state.values():
+                values[slot] = 0
+            self.hypotheses.reset(slot, self.recognizer.networks.start)
 
     def step(self):
         """The next chunk of every utterance in a slot. Returns [(key, labels)] of the utterances

@@ -81,8 +81,7 @@ def test_continuous_batching_gives_each_utterance_the_labels_of_the_whole_uttera
     slots = ContinuousBatch(recognizer, slots=2, chunk=16)      # every utterance over several chunks, slots reused
     labels, waiting = {}, list(enumerate(clips))
     while waiting or slots.busy:
-        while waiting and slots.free:
-            slots.admit(*waiting.pop(0))
+        slots.admit([waiting.pop(0) for _ in range(min(len(waiting), slots.free))])
         labels.update(slots.step())
     assert [labels[n] for n in range(len(clips))] == whole
     networks = recognizer.networks

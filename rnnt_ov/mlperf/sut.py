@@ -51,8 +51,7 @@ class SUT:
         self.worker = None
         if scenario == "Server":
             self.slots = ContinuousBatch(self.recognizer, batch)
-            for key in range(batch):
-                self.slots.admit(key, longest)
+            self.slots.admit([(key, longest) for key in range(batch)])
             while self.slots.busy:
                 self.slots.step()
             self.worker = threading.Thread(target=self.serve, daemon=True)
@@ -92,9 +91,9 @@ class SUT:
                     return
                 waiting.append(sample)
                 block = False
-            while waiting and self.slots.free:
-                sample = waiting.popleft()
-                self.slots.admit(sample, self.qsl[sample.index])
+            admitted = [waiting.popleft() for _ in range(min(len(waiting), self.slots.free))]
+            if admitted:
+                self.slots.admit([(sample, self.qsl[sample.index]) for sample in admitted])
             for sample, labels in self.slots.step():
                 self.answer([sample], [labels])
 
