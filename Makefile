@@ -524,13 +524,13 @@ wer: $(IR_READY) $(FEATURIZER) $(MODEL_FILES)  ## DATASET=LibriSpeech/dev-clean:
 # of their own, renamed from .tmp only when the run is complete.
 MLPERF_RUN := $(BUILD_DIR)/mlperf/$(notdir $(IR_DIR))-$(INFER_PRECISION)/$(SCENARIO)-$(MODE)
 # Offline without MLPERF_BATCH measures the fastest batch on this CPU once (rnnt_ov/mlperf/fastest.py)
-# and remembers it here, per CPU, IR set and precision.
-FASTEST_BATCHES := $(BUILD_DIR)/mlperf/fastest-batch.json
+# and remembers it in build/mlperf/fastest-batch.json, per CPU, IR set and precision.
+MLPERF_BATCH_ARGS = $(if $(MLPERF_BATCH),--batch $(MLPERF_BATCH),--remember-batch $(BUILD_DIR)/mlperf/fastest-batch.json)
 mlperf: $(IR_READY) $(FEATURIZER) $(MODEL_FILES) $(MLPERF_CONF) $(MANIFEST) $(USER_CONF)  ## MANIFEST=dev-clean-wav.json (or DATASET=LibriSpeech/dev-clean): MLPerf LoadGen, SCENARIO, MODE
 	@mkdir -p $(dir $(MLPERF_RUN))
 	$(PY) -m $(PKG).mlperf.run --scenario $(SCENARIO) --mode $(MODE) --manifest $(MANIFEST) \
 	  --dataset-dir $(DATASET_DIR) --mlperf-conf $(MLPERF_CONF) --user-conf $(USER_CONF) $(ASR_ARGS) \
-	  $(if $(MLPERF_BATCH),--batch $(MLPERF_BATCH),--remember-batch $(FASTEST_BATCHES)) --log-dir $(MLPERF_RUN)
+	  $(MLPERF_BATCH_ARGS) --log-dir $(MLPERF_RUN)
 
 # A manifest in upstream's format for LibriSpeech as distributed (FLAC beside *.trans.txt), made
 # again when the folder's transcripts change or another folder of the same name is given. Only
@@ -567,7 +567,7 @@ loadset: $(LOADSET)/loadset.json  ## a load-realistic set offline: dev-clean's l
 
 COMPARE_ARGS = --reference-python $(REFERENCE_VENV)/bin/python --rnnt-dir $(MODEL_DIR)/.. --mlperf-conf $(MLPERF_CONF) \
   --config $(RNNT_TOML) --samples $(COMPARE_SAMPLES) --reference-samples $(REFERENCE_SAMPLES) --rounds $(COMPARE_ROUNDS) \
-  $(if $(MLPERF_BATCH),--batch $(MLPERF_BATCH),--remember-batch $(FASTEST_BATCHES)) \
+  $(MLPERF_BATCH_ARGS) \
   --json $(BUILD_DIR)/mlperf/compare/$$(date +%Y%m%d-%H%M%S).json
 # The load set's FP32 and INT8 IR sets: the recipe run again on the load set's checkpoint.
 loadset-ir: $(LOADSET)/loadset.json $(MODEL_FILES) $(OVC_STAMP)

@@ -18,9 +18,11 @@ _threads = None
 
 
 def _feature_threads():
-    """One thread per core, for the process: made on first use, shared by every recognizer."""
+    """One thread per core for the features, for the process, shared by every recognizer; made,
+    and numpy's BLAS set to one thread, when the first recognizer is."""
     global _threads
     if _threads is None:
+        threadpoolctl.threadpool_limits(1, user_api="blas")
         _threads = ThreadPoolExecutor(len(os.sched_getaffinity(0)), thread_name_prefix="features")
     return _threads
 
@@ -38,7 +40,7 @@ class Recognizer:
         self.networks = networks
         self.fb, self.window = featurizer
         self.decoder = GreedyDecoder(networks)
-        threadpoolctl.threadpool_limits(1, user_api="blas")
+        self.threads = _feature_threads()
 
     @classmethod
     def from_ir(cls, ir_dir, featurizer_file, precision="f32", threads=None, start=None, config=None):
@@ -64,7 +66,7 @@ class Recognizer:
         """The features of each utterance (samples), computed side by side."""
         if len(utterances) == 1:
             return [self.features(utterances[0])]
-        return list(_feature_threads().map(self.features, utterances))
+        return list(self.threads.map(self.features, utterances))
 
     def __call__(self, utterances):
         """Labels of utterances given as samples, decoded together."""

@@ -109,7 +109,7 @@ def fastest_offline_batch(recognizer, ir_dir, remember=None, count=COUNT, candid
         how = "measured now"
         if remember:
             os.makedirs(os.path.dirname(os.path.abspath(remember)), exist_ok=True)
-            write_json(remember, {**remembered(remember), here: entry})
+            write_json(remember, {**found, here: entry})
             how += f", remembered in {remember}"
     rates = ", ".join(f"{b}: {r}" for b, r in entry["utterances_per_second"].items())
     log(f"mlperf: Offline batch {entry['batch']}, the fastest on this CPU at {recognizer.precision} "

@@ -19,7 +19,7 @@ from ..dataset import DatasetError, read_manifest
 from ..interface import InterfaceError
 from ..recognizer import Recognizer
 from .accuracy import report
-from .fastest import fastest_offline_batch
+from .fastest import CANDIDATES, fastest_offline_batch
 from .qsl import QSL
 from .settings import SEEDS, conf_value, digest, fastest_batch, merged_settings
 from .sut import SUT
@@ -47,7 +47,7 @@ def run(args):
     if batch is None and args.scenario == "Offline":
         batch = fastest_offline_batch(recognizer, args.ir_dir, args.remember_batch)
         if batch is None:
-            raise SettingError("not even a batch of 16 runs here (memory): give a smaller MLPERF_BATCH")
+            raise SettingError(f"not even a batch of {min(CANDIDATES)} runs here (memory): give a smaller MLPERF_BATCH")
     batch = batch or fastest_batch(args.scenario)
     tmp = f"{args.log_dir}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)

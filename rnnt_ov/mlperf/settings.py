@@ -19,7 +19,7 @@ def fastest_batch(scenario):
     measures its own: fastest.py). Server 16 slots of continuous batching (INT8 on 2 Zen 4 cores:
     20 queries/s within 1000 ms at the 99th percentile with 16, where 12 went over at 20 and 24 at
     23); SingleStream 1 (one query at a time)."""
-    return 16 if scenario == "Server" else 1
+    return {"Server": 16, "SingleStream": 1}[scenario]
 
 
 def conf_value(path, model, scenario, key):
