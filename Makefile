@@ -623,7 +623,10 @@ demo: $(DEMO_DIR)/fixtures/checkpoint.pt  ## the whole recipe offline on synthet
 
 # ---- Housekeeping --------------------------------------------------------------------------------
 # The tests build IR with both converters, so they need both environments; pytest runs in VENV.
-PYTEST = RNNT_OVC_VENV=$(abspath $(OVC_VENV)) $(VENV)/bin/python -m pytest -q -p no:cacheprovider
+# A run writes ~8 GB of builds under pytest's temporary folder: kept only when a test failed, and
+# only the last run's (pytest keeps the last three runs' whole by default: 23 GB filled a disk).
+PYTEST = RNNT_OVC_VENV=$(abspath $(OVC_VENV)) $(VENV)/bin/python -m pytest -q -p no:cacheprovider \
+  -o tmp_path_retention_policy=failed -o tmp_path_retention_count=1
 test check: $(MO_STAMP) $(OVC_STAMP)  ## the offline test suite (builds both environments)
 	$(PYTEST) tests
 
