@@ -58,3 +58,27 @@ def test_the_summary_gives_one_line_per_scenario(tmp_path, scenario, line):
     path.write_text(SUMMARY.format(scenario=scenario, result="VALID"))
     assert digest(path, scenario) == line
     assert summary_values(path)("No such label") == "?"
+
+
+def test_a_user_conf_loadgen_cannot_read_gets_one_line_before_the_ir_is_read(confs, tmp_path):
+    """The settings are read before the IR is (and Offline's batch measured): here there is no IR
+    at all, and the error is the user.conf's."""
+    import subprocess
+    import sys
+
+    import synthetic_dataset
+    import toml
+    mlperf, user, _ = confs
+    user.write_text("rnnt.Offline.target_qps = many\n")
+    dataset = synthetic_dataset.write(tmp_path / "dataset", seconds=[1.0], librispeech=False)
+    (tmp_path / "rnnt.toml").write_text(toml.dumps(standin_upstream.CONFIG))
+    logs = tmp_path / "logs" / "Offline-performance"
+    result = subprocess.run(
+        [sys.executable, "-m", "rnnt_ov.mlperf.run", "--manifest", str(dataset["manifest"]),
+         "--dataset-dir", str(dataset["dataset_dir"]), "--mlperf-conf", str(mlperf), "--user-conf", str(user),
+         "--ir-dir", str(tmp_path / "no-ir"), "--featurizer", str(tmp_path / "no-ir" / "featurizer.npz"),
+         "--config", str(tmp_path / "rnnt.toml"), "--log-dir", str(logs)], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert result.stderr.splitlines() == [f"error: LoadGen cannot read {user}, line 1: rnnt.Offline.target_qps = many: "
+                                          "its settings are lines of model.scenario.key = number"]
+    assert not logs.parent.exists() or not list(logs.parent.iterdir())

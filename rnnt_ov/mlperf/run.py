@@ -21,7 +21,7 @@ from ..recognizer import Recognizer
 from .accuracy import report
 from .fastest import CANDIDATES, fastest_offline_batch
 from .qsl import QSL
-from .settings import SEEDS, conf_value, digest, fastest_batch, merged_settings
+from .settings import SEEDS, conf_value, digest, fastest_batch, merged_settings, unreadable_line
 from .sut import SUT
 
 SCENARIOS = {"SingleStream": lg.TestScenario.SingleStream, "Offline": lg.TestScenario.Offline,
@@ -42,13 +42,6 @@ def run(args):
         raise SettingError(f"MLPERF_BATCH={args.batch}: utterances decoded together must be 1 to {MAX_BATCH} "
                            "(leave it out: Offline measures the fastest)")
     dataset = read_manifest(args.manifest, args.dataset_dir, alphabet)
-    recognizer = Recognizer.from_ir(args.ir_dir, args.featurizer, cli.inference_precision(args.precision))
-    batch = args.batch
-    if batch is None and args.scenario == "Offline":
-        batch = fastest_offline_batch(recognizer, args.ir_dir, args.remember_batch)
-        if batch is None:
-            raise SettingError(f"not even a batch of {min(CANDIDATES)} runs here (memory): give a smaller MLPERF_BATCH")
-    batch = batch or fastest_batch(args.scenario)
     tmp = f"{args.log_dir}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
@@ -57,13 +50,23 @@ def run(args):
     settings = lg.TestSettings()
     settings.scenario = SCENARIOS[args.scenario]
     if settings.FromConfig(os.path.join(tmp, "settings.conf"), "rnnt", args.scenario) != 0:
-        raise DatasetError(f"LoadGen cannot read {args.mlperf_conf} or {args.user_conf}: see {tmp}/mlperf_log_detail.txt")
+        where = unreadable_line(args.user_conf) or unreadable_line(args.mlperf_conf)
+        raise SettingError(f"LoadGen cannot read {where or args.user_conf + ' and ' + args.mlperf_conf}: "
+                           "its settings are lines of model.scenario.key = number")
     settings.mode = MODES[args.mode]
     # LoadGen 6 takes the RNG seeds from its compiled-in rules only: set the clone's.
     for key in SEEDS:
         value = conf_value(args.mlperf_conf, "rnnt", args.scenario, key)
         if value is not None:
             setattr(settings, key, int(value, 0))
+    # The IR is loaded (and Offline's batch measured) once the data and settings are known good.
+    recognizer = Recognizer.from_ir(args.ir_dir, args.featurizer, cli.inference_precision(args.precision))
+    batch = args.batch
+    if batch is None and args.scenario == "Offline":
+        batch = fastest_offline_batch(recognizer, args.ir_dir, args.remember_batch)
+        if batch is None:
+            raise SettingError(f"not even a batch of {min(CANDIDATES)} runs here (memory): give a smaller MLPERF_BATCH")
+    batch = batch or fastest_batch(args.scenario)
     print(f"mlperf: {args.scenario} {args.mode}, {dataset.describe()}; IR {args.ir_dir} at batch {batch}",
           flush=True)
     qsl = QSL(dataset)

@@ -37,6 +37,24 @@ def conf_value(path, model, scenario, key):
     return None
 
 
+def unreadable_line(path):
+    """The first line of a LoadGen configuration file that is not `model.scenario.key = number`
+    (as "file, line N: text"), or None: what LoadGen rejects without saying where."""
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            words = line.split("#", 1)[0].split()
+            if not words:
+                continue
+            try:
+                float.fromhex(words[2]) if words[2].lower().startswith("0x") else float(words[2])
+                readable = len(words) == 3 and words[1] == "=" and words[0].count(".") == 2
+            except (IndexError, ValueError):
+                readable = False
+            if not readable:
+                return f"{path}, line {number}: {line.strip()}"
+    return None
+
+
 def summary_values(summary_path):
     """A function from a label of LoadGen's mlperf_log_summary.txt to its value ("?" if absent)."""
     with open(summary_path) as f:
