@@ -18,6 +18,7 @@ TINY_CONF = """\
 rnnt.*.performance_sample_count_override = 0
 *.Offline.min_query_count = 12
 *.Offline.min_duration = 0
+*.Offline.target_qps = 1
 *.SingleStream.min_query_count = 6
 *.SingleStream.min_duration = 0
 *.SingleStream.target_latency = 2000
@@ -195,18 +196,27 @@ def test_offline_without_a_batch_measures_the_fastest_here_once(configured_build
         precision = "f32"
     assert fastest.fastest_offline_batch(CannotRun(), str(ir), str(remember), log=said.append) == batch
     assert "measured before" in said[-1]
+    # The rate Offline expects: the search's at its batch; at another batch, measured then.
+    assert fastest.measured_rate(CannotRun(), str(ir), str(remember), batch) == entry["utterances_per_second"][str(batch)]
+    assert fastest.measured_rate(recognizer, str(ir), str(remember), 3, count=6) > 0
 
 
-def test_offline_without_a_batch_runs_at_the_one_measured_before(run, dataset, configured_builds):
+def test_offline_without_a_batch_runs_at_the_one_measured_before(run, dataset, configured_builds, tmp_path):
     """make mlperf remembers the fastest batch in build/mlperf/fastest-batch.json, per CPU, IR set
     and precision; here one written beforehand (3: no search would pick it) is the one it runs."""
     from rnnt_ov.mlperf import fastest
     build, _, _, _ = configured_builds
     ir = build / "ir" / "seqdynamic-batch4-FP32-ovc"
     remember = build / "mlperf" / "fastest-batch.json"
-    remember.write_text(json.dumps({fastest.key(str(ir), "f32"): {"batch": 3, "utterances_per_second": {"3": 1.0}}}))
-    result = run(*CONFIGURATION, "MLPERF_BATCH=", "mlperf", f"MANIFEST={dataset['manifest']}")
+    remember.parent.mkdir(exist_ok=True)
+    remember.write_text(json.dumps({fastest.key(str(ir), "f32"): {"batch": 3, "utterances_per_second": {"3": 2.5}}}))
+    # A user.conf that does not say what Offline should expect: the rate measured, plus 20%.
+    conf = tmp_path / "user.conf"
+    conf.write_text(TINY_CONF.replace("*.Offline.target_qps = 1\n", ""))
+    result = run(*CONFIGURATION, "MLPERF_BATCH=", "mlperf", f"MANIFEST={dataset['manifest']}", f"USER_CONF={conf}")
     assert f"mlperf: Offline batch 3, the fastest on this CPU at f32 (utterances/s by batch, encoder and decoding: " \
-           f"3: 1.0; measured before, {remember})" in result.stdout
+           f"3: 2.5; measured before, {remember})" in result.stdout
+    assert "mlperf: Offline expects 3 samples/s (2.5 measured here at batch 3, +20%)" in result.stdout
+    assert re.search(r"^target_qps : 3$", result.stdout, re.M)             # in LoadGen's summary
     assert re.search(r"^mlperf: Offline performance, .* at batch 3$", result.stdout, re.M)
     assert "MLPerf Results Summary" in result.stdout

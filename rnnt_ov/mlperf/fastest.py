@@ -117,6 +117,14 @@ def fastest_offline_batch(recognizer, ir_dir, remember=None, count=COUNT, candid
     return entry["batch"]
 
 
+def measured_rate(recognizer, ir_dir, remember, batch, count=COUNT):
+    """Utterances/s of this recognizer here at `batch` (encoder and decoding): as the search
+    measured it (`remember`), else measured now on COUNT utterances of random features."""
+    entry = remembered(remember).get(key(ir_dir, recognizer.precision), {})
+    rate = entry.get("utterances_per_second", {}).get(str(batch))
+    return rate if rate is not None else utterances_per_second(recognizer, random_features(count), batch)
+
+
 def main():
     parser = cli.parser(__spec__.name, __doc__)
     cli.add_recognizer_arguments(parser)

@@ -6,6 +6,8 @@ are merged into settings.conf beside the logs, and it reads RNG seeds from its c
 only, so the clone's seeds are set explicitly). The logs are written to LOG_DIR.tmp and the folder
 is renamed to LOG_DIR only once the run, and in accuracy mode its scoring, has finished: a folder
 without .tmp is a finished run. The summary is printed, then one line of what it measured.
+Offline expects the rate measured at its batch on this CPU (plus EXPECTED_MARGIN) unless the
+user.conf says what to expect, so that LoadGen issues samples for the rules' minimum duration.
 """
 import os
 import shutil
@@ -19,7 +21,7 @@ from ..dataset import DatasetError, read_manifest
 from ..interface import InterfaceError
 from ..recognizer import Recognizer
 from .accuracy import report
-from .fastest import CANDIDATES, fastest_offline_batch
+from .fastest import CANDIDATES, fastest_offline_batch, measured_rate
 from .qsl import QSL
 from .settings import SEEDS, conf_value, digest, fastest_batch, merged_settings, unreadable_line
 from .sut import SUT
@@ -30,6 +32,11 @@ MODES = {"performance": lg.TestMode.PerformanceOnly, "accuracy": lg.TestMode.Acc
 
 
 MAX_BATCH = 512
+# Offline: LoadGen issues max(min_query_count, 1.1 x min_duration x target_qps) samples, and a run
+# shorter than min_duration (10 minutes) is INVALID. A user.conf that does not set what to expect
+# gets the rate measured here, plus this margin: a run of about 13 minutes, valid unless the
+# system runs a third faster than measured.
+EXPECTED_MARGIN = 1.2
 
 
 class SettingError(Exception):
@@ -67,6 +74,15 @@ def run(args):
         if batch is None:
             raise SettingError(f"not even a batch of {min(CANDIDATES)} runs here (memory): give a smaller MLPERF_BATCH")
     batch = batch or fastest_batch(args.scenario)
+    if args.scenario == "Offline" and args.mode == "performance" and \
+            conf_value(args.user_conf, "rnnt", "Offline", "target_qps") is None:
+        rate = measured_rate(recognizer, args.ir_dir, args.remember_batch, batch)
+        if rate is None:
+            raise SettingError(f"MLPERF_BATCH={batch} does not run here (memory): use a smaller MLPERF_BATCH")
+        settings.offline_expected_qps = round(rate * EXPECTED_MARGIN, 2)
+        print(f"mlperf: Offline expects {settings.offline_expected_qps:g} samples/s ({rate:g} measured here at "
+              f"batch {batch}, +{EXPECTED_MARGIN - 1:.0%}): LoadGen issues enough samples for the rules' "
+              f"minimum duration (rnnt.Offline.target_qps in USER_CONF sets it)", flush=True)
     print(f"mlperf: {args.scenario} {args.mode}, {dataset.describe()}; IR {args.ir_dir} at batch {batch}",
           flush=True)
     qsl = QSL(dataset)
