@@ -102,6 +102,8 @@ def test_a_short_performance_run_ends_with_loadgens_summary(run, dataset, config
     for name in ("mlperf_log_summary.txt", "mlperf_log_detail.txt", "mlperf_log_accuracy.json", "settings.conf"):
         assert (log_dir / name).is_file()
     assert "qsl_rng_seed : 7322528924094909334" in result.stdout       # the clone's (r1.0's) seeds
+    if scenario == "Server":                                           # the user.conf's load, said
+        assert "mlperf: Server offers 6 queries/s (rnnt.Server.target_qps of " in result.stdout
     # The clone's mlperf.conf, then the user.conf: both, in that order, in the settings LoadGen read.
     settings = (log_dir / "settings.conf").read_text()
     assert settings.index("rnnt.Server.target_latency = 1000") < settings.index("*.Offline.min_duration = 0")

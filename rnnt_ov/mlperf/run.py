@@ -85,6 +85,11 @@ def run(args):
               f"minimum duration (rnnt.Offline.target_qps in USER_CONF sets it)", flush=True)
     print(f"mlperf: {args.scenario} {args.mode}, {dataset.describe()}; IR {args.ir_dir} at batch {batch}",
           flush=True)
+    if args.scenario == "Server" and args.mode == "performance":
+        # What a valid Server run reports is the load it was offered, so say where that came from.
+        print(f"mlperf: Server offers {settings.server_target_qps:g} queries/s (rnnt.Server.target_qps of "
+              f"{args.user_conf} or mlperf.conf): a valid run reports that load; make mlperf-compare's Server "
+              "search finds the highest this CPU keeps within the latency bound", flush=True)
     qsl = QSL(dataset)
     try:
         sut = SUT(qsl, recognizer, args.scenario, batch)
