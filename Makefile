@@ -85,6 +85,8 @@ DATASET_DIR    ?=
 USER_CONF      ?= rnnt_ov/mlperf/user.conf
 ## make mlperf: utterances decoded together at most (default: BATCH if given, else Offline the fastest measured here, Server 16)
 MLPERF_BATCH   ?= $(if $(filter command line environment,$(origin BATCH)),$(BATCH))
+## make mlperf SCENARIO=Server without a target_qps in USER_CONF: queries per trial of the search for its load
+SERVER_TRIAL_QUERIES ?= 500
 ## PRECISION=INT8: the folder holding LibriSpeech train-clean-100
 CALIBRATION_DIR  ?=
 ## PRECISION=INT8: a calibration list (default: MLPerf's, from the clone), or a folder of audio
@@ -200,6 +202,7 @@ $(call positive_int,BENCH_THREADS,2)
 $(call positive_int,BENCH_RUNS,20)
 $(call positive_int,TIMING_ROUNDS,3)
 $(if $(MLPERF_BATCH),$(call positive_int,MLPERF_BATCH,16))
+$(call positive_int,SERVER_TRIAL_QUERIES,500)
 $(call positive_int,LOADSET_SIZE,256)
 $(call one_of,CONVERTER,mo ovc,CONVERTER=mo (openvino-dev 2024.6, Python 3.11-3.12) or CONVERTER=ovc (openvino 2026.4, Python 3.11-3.14))
 $(call one_of,PRECISION,FP32 FP16 INT8,PRECISION=FP32$(comma) FP16 or INT8)
@@ -523,14 +526,15 @@ wer: $(IR_READY) $(FEATURIZER) $(MODEL_FILES)  ## DATASET=LibriSpeech/dev-clean:
 # LoadGen runs the IR of this configuration (SCENARIO, MODE); the logs of each run go to a folder
 # of their own, renamed from .tmp only when the run is complete.
 MLPERF_RUN := $(BUILD_DIR)/mlperf/$(notdir $(IR_DIR))-$(INFER_PRECISION)/$(SCENARIO)-$(MODE)
-# Offline without MLPERF_BATCH measures the fastest batch on this CPU once (rnnt_ov/mlperf/fastest.py)
-# and remembers it in build/mlperf/fastest-batch.json, per CPU, IR set and precision.
-MLPERF_BATCH_ARGS = $(if $(MLPERF_BATCH),--batch $(MLPERF_BATCH),--remember-batch $(BUILD_DIR)/mlperf/fastest-batch.json)
+# Offline without MLPERF_BATCH measures the fastest batch on this CPU once (rnnt_ov/mlperf/fastest.py),
+# Server without a target_qps in USER_CONF the highest load within the bound (peak.py); both are
+# remembered in build/mlperf/measured-here.json, per CPU, IR set and precision.
+MLPERF_BATCH_ARGS = $(if $(MLPERF_BATCH),--batch $(MLPERF_BATCH) )--remember $(BUILD_DIR)/mlperf/measured-here.json
 mlperf: $(IR_READY) $(FEATURIZER) $(MODEL_FILES) $(MLPERF_CONF) $(MANIFEST) $(USER_CONF)  ## MANIFEST=dev-clean-wav.json (or DATASET=LibriSpeech/dev-clean): MLPerf LoadGen, SCENARIO, MODE
 	@mkdir -p $(dir $(MLPERF_RUN))
 	$(PY) -m $(PKG).mlperf.run --scenario $(SCENARIO) --mode $(MODE) --manifest $(MANIFEST) \
 	  --dataset-dir $(DATASET_DIR) --mlperf-conf $(MLPERF_CONF) --user-conf $(USER_CONF) $(ASR_ARGS) \
-	  $(MLPERF_BATCH_ARGS) --log-dir $(MLPERF_RUN)
+	  $(MLPERF_BATCH_ARGS) --server-trial-queries $(SERVER_TRIAL_QUERIES) --log-dir $(MLPERF_RUN)
 
 # A manifest in upstream's format for LibriSpeech as distributed (FLAC beside *.trans.txt), made
 # again when the folder's transcripts change or another folder of the same name is given. Only

@@ -99,7 +99,7 @@ def offline_batch(args, system):
     weights, precision = system.split("-")
     found = run([sys.executable, "-m", "rnnt_ov.mlperf.fastest", "--ir-dir", args.int8_ir_dir if weights == "int8" else args.ir_dir,
                  "--featurizer", args.featurizer, "--config", args.config, "--precision", precision,
-                 *(["--remember", args.remember_batch] if args.remember_batch else [])])
+                 *(["--remember", args.remember] if args.remember else [])])
     print(found.stderr.strip().splitlines()[-1], file=sys.stderr, flush=True)
     return int(found.stdout.split()[-1])
 
@@ -222,7 +222,7 @@ def main():
     parser.add_argument("--server-queries", type=int, default=500, help="queries per Server run")
     parser.add_argument("--server-batch", type=int, default=fastest_batch("Server"),
                         help="Server: utterances decoded together at most (default: %(default)s)")
-    parser.add_argument("--remember-batch", help="JSON file of the fastest Offline batches measured before "
+    parser.add_argument("--remember", help="JSON file of what was measured on this CPU before: the fastest Offline batches "
                         "(rnnt_ov/mlperf/fastest.py; measured where absent)")
     parser.add_argument("--json", help="write the figures here (a PNG chart beside it)")
     args = parser.parse_args()

@@ -41,7 +41,7 @@ def test_a_cpu_ir_and_precision_are_measured_once_and_remembered(tmp_path, monke
     measured = []
     monkeypatch.setattr(fastest, "utterances_per_second",
                         lambda recognizer, feats, batch: measured.append(batch) or {16: 20.0, 32: 25.0}.get(batch, 10.0))
-    remember, said = tmp_path / "mlperf" / "fastest-batch.json", []
+    remember, said = tmp_path / "mlperf" / "measured-here.json", []
     assert fastest.fastest_offline_batch(Recognizer(), str(ir), str(remember), count=64, log=said.append) == 32
     assert measured == [16, 32, 64]              # 128 and 256 are more than the 64 utterances measured on
     entry = json.loads(remember.read_text())[fastest.key(str(ir), "bf16")]

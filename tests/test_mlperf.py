@@ -188,7 +188,7 @@ def test_offline_without_a_batch_measures_the_fastest_here_once(configured_build
     build, _, _, _ = configured_builds
     ir = build / "ir" / "seqdynamic-batch4-FP32-ovc"
     recognizer = Recognizer.from_ir(str(ir), str(build / "weights" / "featurizer.npz"))
-    remember, said = tmp_path / "fastest-batch.json", []
+    remember, said = tmp_path / "measured-here.json", []
     batch = fastest.fastest_offline_batch(recognizer, str(ir), str(remember), count=6, candidates=(1, 2, 4), log=said.append)
     entry = json.loads(remember.read_text())[fastest.key(str(ir), "f32")]
     assert batch == entry["batch"] in (1, 2, 4) and set(entry["utterances_per_second"]) <= {"1", "2", "4"}
@@ -203,13 +203,34 @@ def test_offline_without_a_batch_measures_the_fastest_here_once(configured_build
     assert fastest.measured_rate(recognizer, str(ir), str(remember), 3, count=6) > 0
 
 
+def test_server_without_a_load_finds_the_highest_within_the_bound_and_offers_90_percent(run, dataset,
+                                                                                     configured_builds, tmp_path):
+    """Short trial runs (SERVER_TRIAL_QUERIES each) before the timed one; remembered for the next run."""
+    from rnnt_ov.mlperf import fastest
+    build, _, _, _ = configured_builds
+    conf = tmp_path / "user.conf"
+    conf.write_text(TINY_CONF.replace("*.Server.target_qps = 6\n", ""))
+    result = run(*CONFIGURATION, "mlperf", "SCENARIO=Server", "SERVER_TRIAL_QUERIES=12", f"USER_CONF={conf}",
+                 f"MANIFEST={dataset['manifest']}")
+    ir = build / "ir" / "seqdynamic-batch4-FP32-ovc"
+    entry = json.loads((build / "mlperf" / "measured-here.json").read_text())[f"{fastest.key(str(ir), 'f32')} | Server, 4 slots"]
+    tried = {float(load): p99 for load, p99 in entry["p99_ms_by_load"].items()}
+    assert len(tried) == 5 and entry["trial_queries"] == 12 and entry["capacity"] > 0
+    assert entry["highest_within"] == max(load for load, p99 in tried.items() if p99 <= 1000)
+    offered = round(entry["highest_within"] * 0.9, 2)
+    assert f"mlperf: Server offers {offered:g} queries/s: 90% of the highest load" in result.stdout
+    assert re.search(rf"^target_qps : {offered:g}$", result.stdout, re.M)       # what LoadGen ran
+    trials = build / "mlperf" / "seqdynamic-batch4-FP32-ovc-f32" / "Server-performance" / "server-trials"
+    assert len(list(trials.iterdir())) == 6                                      # beside the run's logs
+
+
 def test_offline_without_a_batch_runs_at_the_one_measured_before(run, dataset, configured_builds, tmp_path):
-    """make mlperf remembers the fastest batch in build/mlperf/fastest-batch.json, per CPU, IR set
+    """make mlperf remembers the fastest batch in build/mlperf/measured-here.json, per CPU, IR set
     and precision; here one written beforehand (3: no search would pick it) is the one it runs."""
     from rnnt_ov.mlperf import fastest
     build, _, _, _ = configured_builds
     ir = build / "ir" / "seqdynamic-batch4-FP32-ovc"
-    remember = build / "mlperf" / "fastest-batch.json"
+    remember = build / "mlperf" / "measured-here.json"
     remember.parent.mkdir(exist_ok=True)
     remember.write_text(json.dumps({fastest.key(str(ir), "f32"): {"batch": 3, "utterances_per_second": {"3": 2.5}}}))
     # A user.conf that does not say what Offline should expect: the rate measured, plus 20%.

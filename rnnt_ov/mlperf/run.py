@@ -23,7 +23,8 @@ from ..recognizer import Recognizer
 from .accuracy import report
 from .fastest import CANDIDATES, fastest_offline_batch, measured_rate
 from .qsl import QSL
-from .settings import SEEDS, conf_value, digest, fastest_batch, merged_settings, unreadable_line
+from .peak import TRIAL_QUERIES, server_load
+from .settings import SEEDS, conf_value, digest, fastest_batch, merged_settings, summary_values, unreadable_line
 from .sut import SUT
 
 SCENARIOS = {"SingleStream": lg.TestScenario.SingleStream, "Offline": lg.TestScenario.Offline,
@@ -43,6 +44,37 @@ class SettingError(Exception):
     """A setting the harness cannot run with; the message says which and what to give."""
 
 
+def loadgen_settings(args, merged, mode):
+    """LoadGen's settings for the scenario from the merged configuration files, in `mode`."""
+    settings = lg.TestSettings()
+    settings.scenario = SCENARIOS[args.scenario]
+    if settings.FromConfig(merged, "rnnt", args.scenario) != 0:
+        where = unreadable_line(args.user_conf) or unreadable_line(args.mlperf_conf)
+        raise SettingError(f"LoadGen cannot read {where or args.user_conf + ' and ' + args.mlperf_conf}: "
+                           "its settings are lines of model.scenario.key = number")
+    settings.mode = MODES[mode]
+    # LoadGen 6 takes the RNG seeds from its compiled-in rules only: set the clone's.
+    for key in SEEDS:
+        value = conf_value(args.mlperf_conf, "rnnt", args.scenario, key)
+        if value is not None:
+            setattr(settings, key, int(value, 0))
+    return settings
+
+
+def server_trial(args, sut, qsl, merged, folder):
+    """A short Server run of this system at a load (peak.py): (99th percentile ms, completed/s)."""
+    def trial(load, queries):
+        settings = loadgen_settings(args, merged, "performance")
+        settings.server_target_qps, settings.min_query_count, settings.min_duration_ms = load, queries, 0
+        log_settings = lg.LogSettings()
+        log_settings.log_output.outdir = os.path.join(folder, f"{load:g}-queries-per-second")
+        os.makedirs(log_settings.log_output.outdir)
+        lg.StartTestWithLogSettings(sut.sut, qsl.qsl, settings, log_settings)
+        value = summary_values(os.path.join(log_settings.log_output.outdir, "mlperf_log_summary.txt"))
+        return int(value("99.00 percentile latency (ns)")) / 1e6, float(value("Completed samples per second"))
+    return trial
+
+
 def run(args):
     alphabet = cli.alphabet(args.config)
     if args.batch is not None and not 1 <= args.batch <= MAX_BATCH:
@@ -53,30 +85,18 @@ def run(args):
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
     merged_settings(args.mlperf_conf, args.user_conf, os.path.join(tmp, "settings.conf"))
-
-    settings = lg.TestSettings()
-    settings.scenario = SCENARIOS[args.scenario]
-    if settings.FromConfig(os.path.join(tmp, "settings.conf"), "rnnt", args.scenario) != 0:
-        where = unreadable_line(args.user_conf) or unreadable_line(args.mlperf_conf)
-        raise SettingError(f"LoadGen cannot read {where or args.user_conf + ' and ' + args.mlperf_conf}: "
-                           "its settings are lines of model.scenario.key = number")
-    settings.mode = MODES[args.mode]
-    # LoadGen 6 takes the RNG seeds from its compiled-in rules only: set the clone's.
-    for key in SEEDS:
-        value = conf_value(args.mlperf_conf, "rnnt", args.scenario, key)
-        if value is not None:
-            setattr(settings, key, int(value, 0))
+    settings = loadgen_settings(args, os.path.join(tmp, "settings.conf"), args.mode)
     # The IR is loaded (and Offline's batch measured) once the data and settings are known good.
     recognizer = Recognizer.from_ir(args.ir_dir, args.featurizer, cli.inference_precision(args.precision))
     batch = args.batch
     if batch is None and args.scenario == "Offline":
-        batch = fastest_offline_batch(recognizer, args.ir_dir, args.remember_batch)
+        batch = fastest_offline_batch(recognizer, args.ir_dir, args.remember)
         if batch is None:
             raise SettingError(f"not even a batch of {min(CANDIDATES)} runs here (memory): give a smaller MLPERF_BATCH")
     batch = batch or fastest_batch(args.scenario)
     if args.scenario == "Offline" and args.mode == "performance" and \
             conf_value(args.user_conf, "rnnt", "Offline", "target_qps") is None:
-        rate = measured_rate(recognizer, args.ir_dir, args.remember_batch, batch)
+        rate = measured_rate(recognizer, args.ir_dir, args.remember, batch)
         if rate is None:
             raise SettingError(f"MLPERF_BATCH={batch} does not run here (memory): use a smaller MLPERF_BATCH")
         settings.offline_expected_qps = round(rate * EXPECTED_MARGIN, 2)
@@ -85,11 +105,6 @@ def run(args):
               f"minimum duration (rnnt.Offline.target_qps in USER_CONF sets it)", flush=True)
     print(f"mlperf: {args.scenario} {args.mode}, {dataset.describe()}; IR {args.ir_dir} at batch {batch}",
           flush=True)
-    if args.scenario == "Server" and args.mode == "performance":
-        # What a valid Server run reports is the load it was offered, so say where that came from.
-        print(f"mlperf: Server offers {settings.server_target_qps:g} queries/s (rnnt.Server.target_qps of "
-              f"{args.user_conf} or mlperf.conf): a valid run reports that load; make mlperf-compare's Server "
-              "search finds the highest this CPU keeps within the latency bound", flush=True)
     qsl = QSL(dataset)
     try:
         sut = SUT(qsl, recognizer, args.scenario, batch)
@@ -100,6 +115,20 @@ def run(args):
           f"{' (the CPU default)' if args.precision == 'default' else ''}", flush=True)
     if sut.recognizer.networks.note():
         print(sut.recognizer.networks.note(), flush=True)
+    if args.scenario == "Server" and args.mode == "performance":
+        # What a valid Server run reports is the load it was offered: found here unless the user.conf sets it.
+        if conf_value(args.user_conf, "rnnt", "Server", "target_qps") is None:
+            load = server_load(server_trial(args, sut, qsl, os.path.join(tmp, "settings.conf"),
+                                            os.path.join(tmp, "server-trials")),
+                               args.ir_dir, sut.recognizer.precision, batch, settings.server_target_latency_ns / 1e6,
+                               args.remember, args.server_trial_queries)
+            if load is None:
+                raise SettingError("no Server load tried kept the 99th percentile within the bound: "
+                                   "set rnnt.Server.target_qps in USER_CONF")
+            settings.server_target_qps = load
+        else:
+            print(f"mlperf: Server offers {settings.server_target_qps:g} queries/s (rnnt.Server.target_qps of "
+                  f"{args.user_conf}): a valid run reports that load", flush=True)
     log_settings = lg.LogSettings()
     log_settings.log_output.outdir = tmp
     log_settings.log_output.copy_summary_to_stdout = True
@@ -131,7 +160,11 @@ def main():
     parser.add_argument("--batch", type=int,
                         help="utterances decoded together at most (default: Offline the fastest measured here, "
                              "fastest.py; Server and SingleStream settings.fastest_batch)")
-    parser.add_argument("--remember-batch", help="Offline: JSON file of the fastest batches measured before (fastest.py)")
+    parser.add_argument("--remember", help="JSON file of what was measured on this CPU before: Offline's fastest "
+                        "batch and rate (fastest.py), Server's load (peak.py); read, and written")
+    parser.add_argument("--server-trial-queries", type=int, default=TRIAL_QUERIES,
+                        help="Server without a target_qps in the user.conf: queries per trial of the search for "
+                             "the highest load within the bound (peak.py; default: %(default)s)")
     parser.add_argument("--log-dir", required=True, help="where LoadGen's logs go")
     args = parser.parse_args()
     for name in ("mlperf_conf", "user_conf"):
