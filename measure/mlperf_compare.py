@@ -35,6 +35,7 @@ import tempfile
 
 from rnnt_ov.files import write_json
 from rnnt_ov.metrics import edit_distance
+from rnnt_ov.mlperf.peak import bisect
 from rnnt_ov.mlperf.settings import conf_value, fastest_batch, summary_values
 from rnnt_ov.networks import cpu_default_precision, cpu_name
 
@@ -166,28 +167,28 @@ def accuracy(systems, args):
 
 
 def server(systems, args, name, ceiling):
-    """The highest target_qps (of `steps` bisections below `ceiling`) whose 99th percentile latency
-    is within the bound; and that run's figures."""
-    bound_ns = int(float(conf_value(args.mlperf_conf, "rnnt", "Server", "target_latency") or 1000) * 1e6)
-    low, high, best = 0.0, ceiling, None
-    for step in range(args.server_steps):
-        qps = (low + high) / 2 if step else ceiling * 0.8
-        log_dir = os.path.join(systems.work, f"server-{step}")
-        conf = systems.user_conf(f"server-{step}", [
+    """The highest target_qps (of `steps` bisections below `ceiling`, as make mlperf's own search
+    bisects: peak.bisect) whose 99th percentile latency is within the bound; and that run's figures."""
+    bound_ms = float(conf_value(args.mlperf_conf, "rnnt", "Server", "target_latency") or 1000)
+    completed = {}
+
+    def p99_at(qps):
+        log_dir = os.path.join(systems.work, f"server-{len(completed)}")
+        conf = systems.user_conf(f"server-{len(completed)}", [
             f"rnnt.*.performance_sample_count_override = {args.sample_count}",
             f"rnnt.Server.target_qps = {qps:.3f}", f"rnnt.Server.min_query_count = {args.server_queries}",
             "rnnt.Server.min_duration = 0"])
         systems.loadgen(name, "Server", "performance", log_dir, conf, batch=args.server_batch)
-        p99 = int(figure(log_dir, "99.00 percentile latency (ns)"))
-        ok = p99 <= bound_ns
-        print(f"server: {qps:.2f} queries/s: p99 {p99 / 1e6:.0f} ms {'within' if ok else 'over'} the bound",
+        p99 = int(figure(log_dir, "99.00 percentile latency (ns)")) / 1e6
+        completed[qps] = float(figure(log_dir, "Completed samples per second"))
+        print(f"server: {qps:.2f} queries/s: p99 {p99:.0f} ms {'within' if p99 <= bound_ms else 'over'} the bound",
               file=sys.stderr, flush=True)
-        if ok:
-            low, best = qps, {"queries_per_second": qps, "p99_ms": p99 / 1e6,
-                              "completed_per_second": float(figure(log_dir, "Completed samples per second"))}
-        else:
-            high = qps
-    return best, bound_ns / 1e6
+        return p99
+
+    best, tried = bisect(p99_at, ceiling, bound_ms, args.server_steps)
+    if best is None:
+        return None, bound_ms
+    return {"queries_per_second": best, "p99_ms": tried[best], "completed_per_second": completed[best]}, bound_ms
 
 
 def single_stream(systems, args, name):
