@@ -67,7 +67,8 @@ def server_trial(args, sut, qsl, merged, folder):
         settings = loadgen_settings(args, merged, "performance")
         settings.server_target_qps, settings.min_query_count, settings.min_duration_ms = load, queries, 0
         log_settings = lg.LogSettings()
-        log_settings.log_output.outdir = os.path.join(folder, f"{load:g}-queries-per-second")
+        os.makedirs(folder, exist_ok=True)
+        log_settings.log_output.outdir = os.path.join(folder, f"{len(os.listdir(folder)) + 1}-at-{load:g}-queries-per-second")
         os.makedirs(log_settings.log_output.outdir)
         lg.StartTestWithLogSettings(sut.sut, qsl.qsl, settings, log_settings)
         value = summary_values(os.path.join(log_settings.log_output.outdir, "mlperf_log_summary.txt"))
