@@ -76,6 +76,36 @@ def server_trial(args, sut, qsl, merged, folder):
     return trial
 
 
+def expect_offline_rate(args, settings, recognizer, batch):
+    """Offline: unless the user.conf says what to expect, the rate measured here at `batch`, plus
+    EXPECTED_MARGIN, so that LoadGen issues samples for the rules' minimum duration."""
+    if conf_value(args.user_conf, "rnnt", "Offline", "target_qps") is not None:
+        return
+    rate = measured_rate(recognizer, args.ir_dir, args.remember, batch)
+    if rate is None:
+        raise SettingError(f"MLPERF_BATCH={batch} does not run here (memory): use a smaller MLPERF_BATCH")
+    settings.offline_expected_qps = round(rate * EXPECTED_MARGIN, 2)
+    print(f"mlperf: Offline expects {settings.offline_expected_qps:g} samples/s ({rate:g} measured here at "
+          f"batch {batch}, +{EXPECTED_MARGIN - 1:.0%}): LoadGen issues enough samples for the rules' "
+          f"minimum duration (rnnt.Offline.target_qps in USER_CONF sets it)", flush=True)
+
+
+def offer_server_load(args, settings, sut, qsl, tmp, batch):
+    """Server: what a valid run reports is the load it was offered: the user.conf's, else found
+    here by trial runs (peak.py), their logs in server-trials/ beside the run's."""
+    if conf_value(args.user_conf, "rnnt", "Server", "target_qps") is not None:
+        print(f"mlperf: Server offers {settings.server_target_qps:g} queries/s (rnnt.Server.target_qps of "
+              f"{args.user_conf}): a valid run reports that load", flush=True)
+        return
+    trial = server_trial(args, sut, qsl, os.path.join(tmp, "settings.conf"), os.path.join(tmp, "server-trials"))
+    load = server_load(trial, args.ir_dir, sut.recognizer.precision, batch, settings.server_target_latency_ns / 1e6,
+                       args.remember, args.server_trial_queries)
+    if load is None:
+        raise SettingError("no Server load tried kept the 99th percentile within the bound: "
+                           "set rnnt.Server.target_qps in USER_CONF")
+    settings.server_target_qps = load
+
+
 def run(args):
     alphabet = cli.alphabet(args.config)
     if args.batch is not None and not 1 <= args.batch <= MAX_BATCH:
@@ -95,15 +125,8 @@ def run(args):
         if batch is None:
             raise SettingError(f"not even a batch of {min(CANDIDATES)} runs here (memory): give a smaller MLPERF_BATCH")
     batch = batch or fastest_batch(args.scenario)
-    if args.scenario == "Offline" and args.mode == "performance" and \
-            conf_value(args.user_conf, "rnnt", "Offline", "target_qps") is None:
-        rate = measured_rate(recognizer, args.ir_dir, args.remember, batch)
-        if rate is None:
-            raise SettingError(f"MLPERF_BATCH={batch} does not run here (memory): use a smaller MLPERF_BATCH")
-        settings.offline_expected_qps = round(rate * EXPECTED_MARGIN, 2)
-        print(f"mlperf: Offline expects {settings.offline_expected_qps:g} samples/s ({rate:g} measured here at "
-              f"batch {batch}, +{EXPECTED_MARGIN - 1:.0%}): LoadGen issues enough samples for the rules' "
-              f"minimum duration (rnnt.Offline.target_qps in USER_CONF sets it)", flush=True)
+    if args.scenario == "Offline" and args.mode == "performance":
+        expect_offline_rate(args, settings, recognizer, batch)
     print(f"mlperf: {args.scenario} {args.mode}, {dataset.describe()}; IR {args.ir_dir} at batch {batch}",
           flush=True)
     qsl = QSL(dataset)
@@ -117,19 +140,7 @@ def run(args):
     if sut.recognizer.networks.note():
         print(sut.recognizer.networks.note(), flush=True)
     if args.scenario == "Server" and args.mode == "performance":
-        # What a valid Server run reports is the load it was offered: found here unless the user.conf sets it.
-        if conf_value(args.user_conf, "rnnt", "Server", "target_qps") is None:
-            load = server_load(server_trial(args, sut, qsl, os.path.join(tmp, "settings.conf"),
-                                            os.path.join(tmp, "server-trials")),
-                               args.ir_dir, sut.recognizer.precision, batch, settings.server_target_latency_ns / 1e6,
-                               args.remember, args.server_trial_queries)
-            if load is None:
-                raise SettingError("no Server load tried kept the 99th percentile within the bound: "
-                                   "set rnnt.Server.target_qps in USER_CONF")
-            settings.server_target_qps = load
-        else:
-            print(f"mlperf: Server offers {settings.server_target_qps:g} queries/s (rnnt.Server.target_qps of "
-                  f"{args.user_conf}): a valid run reports that load", flush=True)
+        offer_server_load(args, settings, sut, qsl, tmp, batch)
     log_settings = lg.LogSettings()
     log_settings.log_output.outdir = tmp
     log_settings.log_output.copy_summary_to_stdout = True
