@@ -1,7 +1,7 @@
 """Offline's batch when none is given: the fastest measured on this CPU, once (rnnt_ov/mlperf/fastest.py)."""
 import json
 
-from rnnt_ov.mlperf import fastest
+from rnnt_ov.mlperf import fastest, measured
 
 
 def rates_from(table, tried):
@@ -38,24 +38,24 @@ def test_a_cpu_ir_and_precision_are_measured_once_and_remembered(tmp_path, monke
     ir = tmp_path / "ir"
     ir.mkdir()
     (ir / "rnnt_encoder.xml").write_text("<net/>")
-    measured = []
+    sizes = []
     monkeypatch.setattr(fastest, "utterances_per_second",
-                        lambda recognizer, feats, batch: measured.append(batch) or {16: 20.0, 32: 25.0}.get(batch, 10.0))
+                        lambda recognizer, feats, batch: sizes.append(batch) or {16: 20.0, 32: 25.0}.get(batch, 10.0))
     remember, said = tmp_path / "mlperf" / "measured-here.json", []
     assert fastest.fastest_offline_batch(Recognizer(), str(ir), str(remember), count=64, log=said.append) == 32
-    assert measured == [16, 32, 64]              # 128 and 256 are more than the 64 utterances measured on
-    entry = json.loads(remember.read_text())[fastest.key(str(ir), "bf16")]
+    assert sizes == [16, 32, 64]              # 128 and 256 are more than the 64 utterances measured on
+    entry = json.loads(remember.read_text())[measured.key(str(ir), "bf16")]
     assert entry["batch"] == 32 and entry["utterances_per_second"] == {"16": 20.0, "32": 25.0, "64": 10.0}
     assert said[-1].startswith("mlperf: Offline batch 32, the fastest on this CPU at bf16") and "measured now" in said[-1]
 
     assert fastest.fastest_offline_batch(Recognizer(), str(ir), str(remember), log=said.append) == 32
-    assert measured == [16, 32, 64] and f"measured before, {remember}" in said[-1]
+    assert sizes == [16, 32, 64] and f"measured before, {remember}" in said[-1]
 
     Recognizer.precision = "f32"                 # another precision, or the IR rebuilt: measured again
     fastest.fastest_offline_batch(Recognizer(), str(ir), str(remember), count=64, log=said.append)
     (ir / "rnnt_encoder.xml").write_text("<net version='2'/>")
     fastest.fastest_offline_batch(Recognizer(), str(ir), str(remember), count=64, log=said.append)
-    assert measured == [16, 32, 64] * 3 and len(json.loads(remember.read_text())) == 3
+    assert sizes == [16, 32, 64] * 3 and len(json.loads(remember.read_text())) == 3
 
 
 def test_the_random_utterances_have_dev_cleans_lengths_longest_first():

@@ -183,14 +183,14 @@ def test_a_batch_that_cannot_run_gets_one_line_before_loadgen_starts(run, datase
 def test_offline_without_a_batch_measures_the_fastest_here_once(configured_builds, checkpoint, tmp_path):
     """The search on the IR itself (a few short candidates and utterances: the real one tries 16
     to 256 on 256 utterances), remembered for the next run."""
-    from rnnt_ov.mlperf import fastest
+    from rnnt_ov.mlperf import fastest, measured
     from rnnt_ov.recognizer import Recognizer
     build, _, _, _ = configured_builds
     ir = build / "ir" / "seqdynamic-batch4-FP32-ovc"
     recognizer = Recognizer.from_ir(str(ir), str(build / "weights" / "featurizer.npz"))
     remember, said = tmp_path / "measured-here.json", []
     batch = fastest.fastest_offline_batch(recognizer, str(ir), str(remember), count=6, candidates=(1, 2, 4), log=said.append)
-    entry = json.loads(remember.read_text())[fastest.key(str(ir), "f32")]
+    entry = json.loads(remember.read_text())[measured.key(str(ir), "f32")]
     assert batch == entry["batch"] in (1, 2, 4) and set(entry["utterances_per_second"]) <= {"1", "2", "4"}
     assert all(rate > 0 for rate in entry["utterances_per_second"].values()), said
 
@@ -206,14 +206,14 @@ def test_offline_without_a_batch_measures_the_fastest_here_once(configured_build
 def test_server_without_a_load_finds_the_highest_within_the_bound_and_offers_90_percent(run, dataset,
                                                                                      configured_builds, tmp_path):
     """Short trial runs (SERVER_TRIAL_QUERIES each) before the timed one; remembered for the next run."""
-    from rnnt_ov.mlperf import fastest
+    from rnnt_ov.mlperf import measured
     build, _, _, _ = configured_builds
     conf = tmp_path / "user.conf"
     conf.write_text(TINY_CONF.replace("*.Server.target_qps = 6\n", ""))
     result = run(*CONFIGURATION, "mlperf", "SCENARIO=Server", "SERVER_TRIAL_QUERIES=12", f"USER_CONF={conf}",
                  f"MANIFEST={dataset['manifest']}")
     ir = build / "ir" / "seqdynamic-batch4-FP32-ovc"
-    entry = json.loads((build / "mlperf" / "measured-here.json").read_text())[f"{fastest.key(str(ir), 'f32')} | Server, 4 slots"]
+    entry = json.loads((build / "mlperf" / "measured-here.json").read_text())[f"{measured.key(str(ir), 'f32')} | Server, 4 slots"]
     tried = {float(load): p99 for load, p99 in entry["p99_ms_by_load"].items()}
     assert len(tried) == 5 and entry["trial_queries"] == 12 and entry["capacity"] > 0
     assert entry["highest_within"] == max(load for load, p99 in tried.items() if p99 <= 1000)
@@ -227,12 +227,12 @@ def test_server_without_a_load_finds_the_highest_within_the_bound_and_offers_90_
 def test_offline_without_a_batch_runs_at_the_one_measured_before(run, dataset, configured_builds, tmp_path):
     """make mlperf remembers the fastest batch in build/mlperf/measured-here.json, per CPU, IR set
     and precision; here one written beforehand (3: no search would pick it) is the one it runs."""
-    from rnnt_ov.mlperf import fastest
+    from rnnt_ov.mlperf import measured
     build, _, _, _ = configured_builds
     ir = build / "ir" / "seqdynamic-batch4-FP32-ovc"
     remember = build / "mlperf" / "measured-here.json"
     remember.parent.mkdir(exist_ok=True)
-    remember.write_text(json.dumps({fastest.key(str(ir), "f32"): {"batch": 3, "utterances_per_second": {"3": 2.5}}}))
+    remember.write_text(json.dumps({measured.key(str(ir), "f32"): {"batch": 3, "utterances_per_second": {"3": 2.5}}}))
     # A user.conf that does not say what Offline should expect: the rate measured, plus 20%.
     conf = tmp_path / "user.conf"
     conf.write_text(TINY_CONF.replace("*.Offline.target_qps = 1\n", ""))

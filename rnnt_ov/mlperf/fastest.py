@@ -13,19 +13,15 @@ per CPU, core count, IR set (its path and files' times) and precision, so a CPU 
 
     python -m rnnt_ov.mlperf.fastest --ir-dir IR --featurizer F --config rnnt.toml --remember F.json
 """
-import glob
-import json
-import os
 import sys
 import time
 
 import numpy as np
 
 from .. import cli, features
-from ..files import write_json
 from ..interface import ENCODER_FEATURES
-from ..networks import cpu_name
 from ..recognizer import Recognizer
+from . import measured
 from .lengths import durations
 
 CANDIDATES = (16, 32, 64, 128, 256)
@@ -71,30 +67,13 @@ def utterances_per_second(recognizer, feats, batch):
     return len(feats) / (time.perf_counter() - began)
 
 
-def key(ir_dir, precision):
-    """What the fastest batch depends on: the CPU, its cores, the IR set and the precision."""
-    newest = max((os.stat(p).st_mtime_ns for p in glob.glob(os.path.join(ir_dir, "*.xml"))), default=0)
-    return (f"{cpu_name()}, {len(os.sched_getaffinity(0))} cores | {os.path.realpath(ir_dir)} @ {newest} | "
-            f"{precision}")
-
-
-def remembered(path):
-    if path and os.path.isfile(path):
-        try:
-            with open(path) as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            pass              # unreadable: measured again and written anew
-    return {}
-
-
 def fastest_offline_batch(recognizer, ir_dir, remember=None, count=COUNT, candidates=CANDIDATES,
                           log=lambda line: print(line, flush=True)):
     """The fastest Offline batch of this recognizer here: from `remember` (a JSON file) when this
     CPU, IR set and precision were measured before, else measured and added to it. None if not
     even the smallest candidate runs here."""
-    found = remembered(remember)
-    here = key(ir_dir, recognizer.precision)
+    found = measured.remembered(remember)
+    here = measured.key(ir_dir, recognizer.precision)
     if here in found:
         entry, how = found[here], f"measured before, {remember}"
     else:
@@ -108,8 +87,7 @@ def fastest_offline_batch(recognizer, ir_dir, remember=None, count=COUNT, candid
                  "measured": time.strftime("%Y-%m-%d %H:%M:%S")}
         how = "measured now"
         if remember:
-            os.makedirs(os.path.dirname(os.path.abspath(remember)), exist_ok=True)
-            write_json(remember, {**found, here: entry})
+            measured.remember(remember, found, here, entry)
             how += f", remembered in {remember}"
     rates = ", ".join(f"{b}: {r}" for b, r in entry["utterances_per_second"].items())
     log(f"mlperf: Offline batch {entry['batch']}, the fastest on this CPU at {recognizer.precision} "
@@ -120,7 +98,7 @@ def fastest_offline_batch(recognizer, ir_dir, remember=None, count=COUNT, candid
 def measured_rate(recognizer, ir_dir, remember, batch, count=COUNT):
     """Utterances/s of this recognizer here at `batch` (encoder and decoding): as the search
     measured it (`remember`), else measured now on COUNT utterances of random features."""
-    entry = remembered(remember).get(key(ir_dir, recognizer.precision), {})
+    entry = measured.remembered(remember).get(measured.key(ir_dir, recognizer.precision), {})
     rate = entry.get("utterances_per_second", {}).get(str(batch))
     return rate if rate is not None else utterances_per_second(recognizer, random_features(count), batch)
 

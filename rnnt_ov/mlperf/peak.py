@@ -10,11 +10,9 @@ queries, a ten-minute run's of many thousand, so the run offers MARGIN of what t
 The result is remembered beside the Offline batch (fastest.py), per CPU, IR set, precision and
 slots, so a CPU searches once.
 """
-import os
 import time
 
-from ..files import write_json
-from .fastest import key, remembered
+from . import measured
 
 TRIAL_QUERIES = 500
 STEPS = 5
@@ -41,8 +39,8 @@ def server_load(trial, ir_dir, precision, slots, bound_ms, remember=None, querie
     """The load a Server run of this system offers: remembered, or found now by trial(load,
     queries) -> (99th percentile ms, completed queries/s) and remembered. None if even the lowest
     load tried went over the bound."""
-    found = remembered(remember)
-    here = f"{key(ir_dir, precision)} | Server, {slots} slots"
+    found = measured.remembered(remember)
+    here = f"{measured.key(ir_dir, precision)} | Server, {slots} slots"
     if here in found:
         entry, how = found[here], f"found before, {remember}"
     else:
@@ -64,8 +62,7 @@ def server_load(trial, ir_dir, precision, slots, bound_ms, remember=None, querie
                  "trial_queries": queries, "measured": time.strftime("%Y-%m-%d %H:%M:%S")}
         how = "found now"
         if remember:
-            os.makedirs(os.path.dirname(os.path.abspath(remember)), exist_ok=True)
-            write_json(remember, {**found, here: entry})
+            measured.remember(remember, found, here, entry)
             how += f", remembered in {remember}"
     log(f"mlperf: Server offers {entry['queries_per_second']:g} queries/s: {MARGIN:.0%} of the highest load "
         f"its trials kept within the bound ({entry['highest_within']:g}; {how})")

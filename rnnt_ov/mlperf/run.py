@@ -90,14 +90,14 @@ def expect_offline_rate(args, settings, recognizer, batch):
           f"minimum duration (rnnt.Offline.target_qps in USER_CONF sets it)", flush=True)
 
 
-def offer_server_load(args, settings, sut, qsl, tmp, batch):
+def offer_server_load(args, settings, sut, qsl, batch, merged, trials):
     """Server: what a valid run reports is the load it was offered: the user.conf's, else found
-    here by trial runs (peak.py), their logs in server-trials/ beside the run's."""
+    here by trial runs (peak.py), their logs in `trials`."""
     if conf_value(args.user_conf, "rnnt", "Server", "target_qps") is not None:
         print(f"mlperf: Server offers {settings.server_target_qps:g} queries/s (rnnt.Server.target_qps of "
               f"{args.user_conf}): a valid run reports that load", flush=True)
         return
-    trial = server_trial(args, sut, qsl, os.path.join(tmp, "settings.conf"), os.path.join(tmp, "server-trials"))
+    trial = server_trial(args, sut, qsl, merged, trials)
     load = server_load(trial, args.ir_dir, sut.recognizer.precision, batch, settings.server_target_latency_ns / 1e6,
                        args.remember, args.server_trial_queries)
     if load is None:
@@ -115,8 +115,9 @@ def run(args):
     tmp = f"{args.log_dir}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
-    merged_settings(args.mlperf_conf, args.user_conf, os.path.join(tmp, "settings.conf"))
-    settings = loadgen_settings(args, os.path.join(tmp, "settings.conf"), args.mode)
+    merged = os.path.join(tmp, "settings.conf")
+    merged_settings(args.mlperf_conf, args.user_conf, merged)
+    settings = loadgen_settings(args, merged, args.mode)
     # The IR is loaded (and Offline's batch measured) once the data and settings are known good.
     recognizer = Recognizer.from_ir(args.ir_dir, args.featurizer, cli.inference_precision(args.precision))
     batch = args.batch
@@ -140,7 +141,7 @@ def run(args):
     if sut.recognizer.networks.note():
         print(sut.recognizer.networks.note(), flush=True)
     if args.scenario == "Server" and args.mode == "performance":
-        offer_server_load(args, settings, sut, qsl, tmp, batch)
+        offer_server_load(args, settings, sut, qsl, batch, merged, os.path.join(tmp, "server-trials"))
     log_settings = lg.LogSettings()
     log_settings.log_output.outdir = tmp
     log_settings.log_output.copy_summary_to_stdout = True

@@ -22,15 +22,20 @@ def fastest_batch(scenario):
     return {"Server": 16, "SingleStream": 1}[scenario]
 
 
+def _settings(path):
+    """(line number, line, its words before any #) of each line of a LoadGen configuration file
+    that holds more than a comment."""
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            words = line.split("#", 1)[0].split()
+            if words:
+                yield number, line, words
+
+
 def conf_value(path, model, scenario, key):
     """A key of a LoadGen configuration file, looked up as LoadGen does: model.scenario.key, then
     *.scenario.key, model.*.key, *.*.key; the last line setting it wins. None if absent."""
-    found = {}
-    with open(path) as f:
-        for line in f:
-            words = line.split("#", 1)[0].split()
-            if len(words) == 3 and words[1] == "=":
-                found[words[0]] = words[2]
+    found = {words[0]: words[2] for _, _, words in _settings(path) if len(words) == 3 and words[1] == "="}
     for pattern in (f"{model}.{scenario}.{key}", f"*.{scenario}.{key}", f"{model}.*.{key}", f"*.*.{key}"):
         if pattern in found:
             return found[pattern]
@@ -40,18 +45,14 @@ def conf_value(path, model, scenario, key):
 def unreadable_line(path):
     """The first line of a LoadGen configuration file that is not `model.scenario.key = number`
     (as "file, line N: text"), or None: what LoadGen rejects without saying where."""
-    with open(path) as f:
-        for number, line in enumerate(f, 1):
-            words = line.split("#", 1)[0].split()
-            if not words:
-                continue
-            try:
-                float.fromhex(words[2]) if words[2].lower().startswith("0x") else float(words[2])
-                readable = len(words) == 3 and words[1] == "=" and words[0].count(".") == 2
-            except (IndexError, ValueError):
-                readable = False
-            if not readable:
-                return f"{path}, line {number}: {line.strip()}"
+    for number, line, words in _settings(path):
+        try:
+            float.fromhex(words[2]) if words[2].lower().startswith("0x") else float(words[2])
+            readable = len(words) == 3 and words[1] == "=" and words[0].count(".") == 2
+        except (IndexError, ValueError):
+            readable = False
+        if not readable:
+            return f"{path}, line {number}: {line.strip()}"
     return None
 
 

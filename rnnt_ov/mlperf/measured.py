@@ -1,0 +1,34 @@
+"""What `make mlperf` measured on this CPU, remembered in one JSON file (build/mlperf/measured-here.json):
+Offline's fastest batch and rates (fastest.py), Server's load (peak.py). An entry is keyed by what
+the figure depends on, so another CPU, core count, IR set or precision measures again."""
+import glob
+import json
+import os
+
+from ..files import write_json
+from ..networks import cpu_name
+
+
+def key(ir_dir, precision):
+    """The CPU, its cores, the IR set (its path and files' times) and the precision."""
+    newest = max((os.stat(p).st_mtime_ns for p in glob.glob(os.path.join(ir_dir, "*.xml"))), default=0)
+    return (f"{cpu_name()}, {len(os.sched_getaffinity(0))} cores | {os.path.realpath(ir_dir)} @ {newest} | "
+            f"{precision}")
+
+
+def remembered(path):
+    """{key: entry} of the file; empty where there is none, or it cannot be read (measured again
+    and written anew)."""
+    if path and os.path.isfile(path):
+        try:
+            with open(path) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            pass
+    return {}
+
+
+def remember(path, found, here, entry):
+    """`found` (as read) with `entry` at `here`, written whole to `path`."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    write_json(path, {**found, here: entry})
