@@ -70,8 +70,15 @@ def reference(tmp_path_factory, upstream, checkpoint):
 
 
 def appeared_since(pattern, began):
-    """Whether a file matching `pattern` was made (or made again) since `began` (ns)."""
-    return any(os.stat(path).st_ctime_ns >= began for path in glob.glob(pattern) if os.path.exists(path))
+    """Whether a file matching `pattern` was made (or made again) since `began` (ns). A step's
+    temporary file may be renamed between the glob and the stat: then it was there, and counts."""
+    for path in glob.glob(pattern):
+        try:
+            if os.stat(path).st_ctime_ns >= began:
+                return True
+        except FileNotFoundError:
+            return True
+    return False
 
 
 def interrupt(build, args, marker, sig):
@@ -85,14 +92,22 @@ def interrupt(build, args, marker, sig):
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     began = time.time_ns() - 1_000_000          # the file system's clock may lag a little
     deadline = time.monotonic() + 120
-    while not appeared_since(f"{build}/{marker}", began):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"make finished before {marker} appeared")
-        time.sleep(0.001)
-    os.killpg(process.pid, sig)
-    process.wait(timeout=60)
-    assert process.returncode != 0
+    try:
+        while not appeared_since(f"{build}/{marker}", began):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"make finished before {marker} appeared")
+            time.sleep(0.001)
+        os.killpg(process.pid, sig)
+        process.wait(timeout=60)
+        assert process.returncode != 0
+    finally:
+        # Whatever happened above, nothing of this make may go on writing into the build that the
+        # next case uses: the whole process group goes.
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=60)
 
 
 # Steps interrupted in one case, then one whole build: the clone and the download (side by side
