@@ -15,6 +15,8 @@ SHELL := bash
 .DELETE_ON_ERROR:
 .SUFFIXES:
 MAKEFLAGS += --no-builtin-rules
+# make's one-letter options (n for -n, q for -q, ...): the first word of MAKEFLAGS unless it is a long one.
+SHORT_FLAGS := $(filter-out --%,$(firstword $(MAKEFLAGS)))
 THIS_MAKEFILE := $(firstword $(MAKEFILE_LIST))
 comma := ,
 
@@ -270,11 +272,18 @@ ifneq ($(words $(BUILD_DIR) $(VENV) $(OVC_VENV) $(IR_DIR) $(SRC_DIR) $(WEIGHTS_F
 endif
 
 # $(call remember,FILE,VAR): keep the value of VAR in FILE, rewriting FILE only when the value
-# changed, so that targets depending on FILE rebuild exactly when the setting changed.
+# changed, so that targets depending on FILE rebuild exactly when the setting changed. make -n and
+# make -q only look: there a changed setting is not written (a later make with the old settings
+# would rebuild for it), its file is taken as out of date instead.
+LOOK_ONLY := $(findstring n,$(SHORT_FLAGS))$(findstring q,$(SHORT_FLAGS))
 define remember
 ifneq ($$(file <$(1)),$$($(2)))
-  $$(shell mkdir -p $(dir $(1)))
-  $$(file >$(1),$$($(2)))
+  ifeq ($(LOOK_ONLY),)
+    $$(shell mkdir -p $(dir $(1)))
+    $$(file >$(1),$$($(2)))
+  else
+    $(1): FORCE ; @echo '== setting changed: $(1) would hold "$$($(2))"'
+  endif
 endif
 endef
 SOURCE_SETTING  := $(if $(MLCOMMONS_PATH),$(abspath $(MODEL_DIR)),$(MLCOMMONS_URL) $(MLCOMMONS_REV) $(CHECKOUT_PATHS))
@@ -317,8 +326,9 @@ endif
 # ---- Targets -------------------------------------------------------------------------------------
 .PHONY: all ir onnx weights source venv verify benchmark recipe-timing mlperf mlperf-manifest mlperf-compare loadset \
   loadset-ir stages demo \
-  transcribe wer test check test-fast clean distclean help
+  transcribe wer test check test-fast clean distclean help FORCE
 all: ir
+FORCE:
 
 ir: $(IR_DIR)/rnnt_ir.txt  ## three OpenVINO IR in IR_DIR: rnnt_encoder, rnnt_prediction, rnnt_joint (.xml/.bin)
 onnx: $(ONNX_FILES)  ## the three ONNX files (and the migrated weights: one step makes both)
@@ -430,8 +440,8 @@ $(CONV_DIR)/rnnt_$(1).xml $(CONV_DIR)/rnnt_$(1).bin &: $(ONNX_DIR)/rnnt_$(1).onn
 	@echo '== mo: $(1) -> $(CONV_DIR) ($(subst INT8,FP32,$(PRECISION)))'
 	@echo '$(call convert_command,$(1))'
 	@rm -rf $(TMP)
-	@$(call convert_command,$(1)) > $(TMP).log 2>&1 || { \
-	  cat $(TMP).log >&2; echo "error: mo failed on $(ONNX_DIR)/rnnt_$(1).onnx (its log is above)" >&2; exit 1; }
+	@$(call convert_command,$(1)) > $(TMP).log 2>&1 || { cat $(TMP).log >&2; rm -rf $(TMP) $(TMP).log; \
+	  echo "error: mo failed on $(ONNX_DIR)/rnnt_$(1).onnx (its log is above)" >&2; exit 1; }
 	@mv $(TMP)/rnnt_$(1).bin $(CONV_DIR)/rnnt_$(1).bin
 	@mv $(TMP)/rnnt_$(1).xml $(CONV_DIR)/rnnt_$(1).xml
 	@rm -rf $(TMP) $(TMP).log
@@ -449,7 +459,7 @@ $(CONV_NETWORK_FILES) &: $(NETWORKS:%=$(ONNX_DIR)/rnnt_%.onnx) $(CONV_DIR)/.sett
 	@echo '== ovc: encoder, prediction, joint -> $(CONV_DIR) ($(subst INT8,FP32,$(PRECISION)))'
 	@echo '$(OVC_CALL)'
 	@rm -rf $(call TMP,ovc)
-	@$(OVC_CALL) > $(call TMP,ovc).log 2>&1 || { cat $(call TMP,ovc).log >&2; exit 1; }
+	@$(OVC_CALL) > $(call TMP,ovc).log 2>&1 || { cat $(call TMP,ovc).log >&2; rm -rf $(call TMP,ovc) $(call TMP,ovc).log; exit 1; }
 	@for ext in bin xml; do for n in $(NETWORKS); do mv $(call TMP,ovc)/rnnt_$$n.$$ext $(CONV_DIR)/; done; done
 	@rm -rf $(call TMP,ovc) $(call TMP,ovc).log
 endif
@@ -458,7 +468,8 @@ ifeq ($(PRECISION),INT8)
 # Step 7: the FP32 set quantized with NNCF, in the environment of today's openvino (whatever the
 # converter), calibrated on real audio: MLPerf's calibration list from the clone by default.
 OVC_PY := $(OVC_VENV)/bin/python
-CAL = $(patsubst $(1)=%,%,$(filter $(1)=%,$(file <$(IR_DIR)/.calibration)))
+# One field of the calibration: the one given now, else the one remembered with the set.
+CAL = $(patsubst $(1)=%,%,$(filter $(1)=%,$(if $(CALIBRATION_DIR)$(CALIBRATION_LIST),$(CALIBRATION_SETTING),$(file <$(IR_DIR)/.calibration))))
 INT8_TMP := $(IR_DIR)/.tmp-int8
 QUANTIZE = $(OVC_PY) -m $(PKG).quantize --fp32-ir-dir $(CONV_DIR) --output-dir $(INT8_TMP) --featurizer $(FEATURIZER) \
   $(if $(call CAL,dir),--calibration-dir $(call CAL,dir) )--calibration-list $(call CAL,list) --networks $(subst +, ,$(call CAL,networks)) \
@@ -468,13 +479,15 @@ $(IR_NETWORK_FILES) &: $(IR_DIR)/.calibration $(CONV_NETWORK_FILES) $(CONV_DIR)/
 	@echo '== quantize: $(CONV_DIR) -> $(IR_DIR) (INT8, NNCF; $(subst +, ,$(call CAL,networks)))'
 	@echo '$(QUANTIZE)'
 	@rm -rf $(INT8_TMP)
-	@$(QUANTIZE)
+	@$(QUANTIZE) || { rm -rf $(INT8_TMP); exit 1; }
 	@for ext in bin xml; do for n in $(NETWORKS); do mv $(INT8_TMP)/rnnt_$$n.$$ext $(IR_DIR)/; done; done
 	@rm -rf $(INT8_TMP)
 
+ifeq ($(CALIBRATION_DIR)$(CALIBRATION_LIST),)
 $(IR_DIR)/.calibration:
 	@echo "error: $(CALIBRATION_HINT)" >&2
 	@exit 1
+endif
 endif
 
 # The start-of-sequence step goes with each IR set (an INT8 set's FP32 set too), so that the IR

@@ -16,12 +16,13 @@ Exits 1 when anything is out of bounds.
 import sys
 
 import numpy as np
+import openvino as ov
 
 from . import cli
 from .decoding import GreedyDecoder
-from .interface import ENCODER_FEATURES, ENCODER_HIDDEN, LABELS, PREDICTION_HIDDEN, PREDICTION_LAYERS, START_STEP, \
-    InterfaceError
-from .ir import encoder_input_shape, load_start, weight_precision
+from .interface import ENCODER_FEATURES, ENCODER_HIDDEN, LABELS, NAMES, PREDICTION_HIDDEN, PREDICTION_LAYERS, \
+    START_STEP, InterfaceError
+from .ir import encoder_input_shape, load_start, read_network, weight_precision
 from .metrics import edit_distance
 from .networks import OpenVINONetworks, cpu_default_precision
 from .runtimes import DecodingNetworks, OnnxRuntimeRuntime, OpenVINORuntime, TorchRuntime
@@ -127,6 +128,10 @@ def main():
 
 
 def check(args):
+    # A folder that holds no RNN-T set is told so at once, before PyTorch takes seconds to load.
+    core = ov.Core()
+    for network in NAMES:
+        read_network(core, args.ir_dir, network)
     torch_rt = TorchRuntime(load_model(args.model_dir, args.weights))
     precision = args.precision or weight_precision(args.ir_dir)
     # An IR made elsewhere may lack the start-of-sequence step: PyTorch computes it here.

@@ -109,18 +109,26 @@ def test_the_int8_encoders_edits_for_speed_keep_every_number(int8_builds):
     assert_edits_keep_numbers(xml)
 
 
+def audio_folder(folder, count):
+    """A folder of speech-like audio, given as CALIBRATION_LIST= in place of a list."""
+    folder.mkdir()
+    for n in range(count):
+        soundfile.write(folder / f"{n}.wav", synthetic_dataset.speechlike(800 + n, 1.5), 16000)
+    return folder
+
+
 def test_the_calibration_is_remembered_and_only_a_new_one_requantizes(int8_builds, calibration, tmp_path):
     build, urls, _ = int8_builds
     again = make(build, *urls, "PRECISION=INT8", "ir")          # no CALIBRATION_DIR: the remembered one
     assert "== quantize" not in again.stdout and "Nothing to be done" in again.stdout
     same = make(build, *urls, "PRECISION=INT8", f"CALIBRATION_DIR={calibration}", "ir")
     assert "== quantize" not in same.stdout
-    folder = tmp_path / "my-audio"                               # a folder of audio as the list
-    folder.mkdir()
-    for n in range(3):
-        soundfile.write(folder / f"{n}.wav", synthetic_dataset.speechlike(800 + n, 1.5), 16000)
-    other = make(build, *urls, "PRECISION=INT8", f"CALIBRATION_LIST={folder}", "ir")
-    assert "== quantize" in other.stdout and "calibrating on 3 utterances" in other.stdout
+    # Other audio: make has work to do (a folder quantized end to end: the accuracy control test).
+    folder = audio_folder(tmp_path / "my-audio", 3)
+    other = [*urls, "PRECISION=INT8", f"CALIBRATION_LIST={folder}", "ir"]
+    assert make(build, "-q", *other, check=False).returncode == 1
+    planned = make(build, "-n", *other).stdout
+    assert "== quantize" in planned and f"--calibration-list {folder}" in planned
 
 
 def test_verify_transcribe_and_a_quick_benchmark_take_the_int8_set(int8_builds, tmp_path):
@@ -149,15 +157,17 @@ def test_a_bad_calibration_list_gets_one_line_and_leaves_no_ir(int8_builds, cali
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert result.returncode != 0 and len(errors) == 1 and message in errors[0]
     assert not list((build / "ir" / "seq157-batch4-INT8").glob("rnnt_*"))
+    assert not (build / "ir" / "seq157-batch4-INT8" / ".tmp-int8").exists()
 
 
-def test_accuracy_control_runs_on_a_validation_set(int8_builds, calibration, tmp_path):
+def test_accuracy_control_runs_on_a_validation_set(int8_builds, tmp_path):
     """VALIDATION= and MAX_WER_DROP=: the WER of the f32 and INT8 encoders measured on the set
-    (here a bound loose enough that the first attempt meets it)."""
+    (here a bound loose enough that the first attempt meets it); calibrated on a folder of audio."""
     build, urls, _ = int8_builds
     validation = synthetic_dataset.write(tmp_path / "validation", seconds=[1.1, 1.6])["librispeech"]
-    result = make(build, *urls, "BATCH=4", "PRECISION=INT8", f"CALIBRATION_DIR={calibration}",
+    result = make(build, *urls, "BATCH=4", "PRECISION=INT8", f"CALIBRATION_LIST={audio_folder(tmp_path / 'my-audio', 3)}",
                   f"VALIDATION={validation}", "MAX_WER_DROP=100", "ir")
+    assert "calibrating on 3 utterances" in result.stdout
     assert "quantize: f32 encoder: WER " in result.stdout and "on 2 validation utterances" in result.stdout
     assert "quantize: 5 of 5 LSTM layers in INT8: WER" in result.stdout
     assert quantized_ops(ir_dir(build, 157, 4, "INT8") / "rnnt_encoder.xml") > 0

@@ -45,14 +45,23 @@ def test_switching_to_other_weights_rebuilds(tmp_path, upstream, checkpoint, fix
     assert make(build, "-q", f"WEIGHTS={checkpoint}", *common, check=False).returncode == 0
     # An older file at another path is still a change: make must notice the setting changed.
     assert make(build, "-q", f"WEIGHTS={copy}", *common, check=False).returncode == 1
+    assert "== migrate" in make(build, "-n", f"WEIGHTS={copy}", *common).stdout
+    # make -q and -n only looked: the build is still up to date for the weights it was made from.
+    assert make(build, "-q", f"WEIGHTS={checkpoint}", *common, check=False).returncode == 0
 
 
 def test_clean_removes_derived_files_and_keeps_clone_and_download(tmp_path, upstream, checkpoint):
     build = tmp_path / "build"
     urls = [f"MLCOMMONS_URL=file://{upstream}", f"WEIGHTS_URL=file://{checkpoint}"]
-    make(build, *urls, "onnx")
+    make(build, *urls, "source", str(build / "download" / checkpoint.name))
+    # What the later steps leave (their contents do not matter to clean; other tests make them).
+    for derived in ("weights/rnnt_state_dict.pt", "onnx/rnnt_encoder.onnx", "ir/seq157-batch1-FP32/rnnt_encoder.xml",
+                    "config/weights"):
+        (build / derived).parent.mkdir(parents=True, exist_ok=True)
+        (build / derived).touch()
     make(build, *urls, "clean")
     assert sorted(p.name for p in build.iterdir()) == ["download", "mlcommons"]
+    assert (build / "download" / checkpoint.name).stat().st_size == checkpoint.stat().st_size
 
 
 def test_distclean_removes_build_and_only_a_venv_it_created(tmp_path, upstream):
