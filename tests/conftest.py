@@ -88,6 +88,27 @@ def reference_model(url_build):
                       str(build / "weights" / "rnnt_state_dict.pt"))
 
 
+# `make demo` with the ovc route's dynamic-length IR at batch 4 (the session's build is mo's default).
+DEMO_ARGS = ["CONVERTER=ovc", "SEQ_LEN=dynamic", "BATCH=4"]
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """`make demo`: the recipe offline on the stand-ins it builds itself, then verify and a quick
+    benchmark. Its build in build/demo is an uninterrupted `make -j3 ir` from file:// URLs, which
+    the interrupted builds are held against."""
+    build = tmp_path_factory.mktemp("demo") / "build"
+    return build, make(build, *DEMO_ARGS, "demo", timeout=900)
+
+
+def demo_build(demo):
+    """The demo's own build folder, and the arguments of `make ir` there: the demo's settings."""
+    build = demo[0] / "demo"
+    fixtures = build / "fixtures"
+    return build, ["-j3", *DEMO_ARGS, f"MLCOMMONS_URL=file://{fixtures}/inference",
+                   f"WEIGHTS_URL=file://{fixtures}/checkpoint.pt"]
+
+
 @pytest.fixture(scope="session")
 def configured_builds(url_build, upstream, checkpoint):
     """The same build folder, reconfigured as users would: batched, longer, FP16 weights, a

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import synthetic_checkpoint
-from conftest import make
+from conftest import demo_build, make
 
 pytestmark = pytest.mark.slow      # runs make to build: left out of make test-fast
 
@@ -117,22 +117,29 @@ def test_clone_without_the_model(tmp_path, weights_build):
     assert "speech_recognition/rnnt/pytorch/model_separable_rnnt.py" in result.stderr
 
 
-def test_a_failing_converter_shows_its_log_and_keeps_the_earlier_ir(tmp_path, upstream, checkpoint):
-    build = tmp_path / "build"
-    local = [f"MLCOMMONS_PATH={upstream}", f"WEIGHTS={checkpoint}", "CONVERTER=ovc"]
-    make(build, "-j3", *local, "ir")
-    ir = build / "ir" / "seq157-batch1-FP32-ovc"
+def test_a_failing_converter_shows_its_log_and_keeps_the_earlier_ir(demo):
+    """In the demo's build; the ONNX file put back after, the earlier IR is whole: nothing to do."""
+    build, args = demo_build(demo)
+    ir = build / "ir" / "seqdynamic-batch4-FP32-ovc"
     earlier = (ir / "rnnt_joint.xml").read_bytes()
-    (build / "onnx" / "rnnt_joint.onnx").write_bytes(b"not an onnx file")    # newer than the IR
-    result = make(build, *local, "ir", check=False)
-    assert result.returncode != 0
-    assert f"error: ovc failed on {build}/onnx/rnnt_joint.onnx (its log is above)" in result.stderr
-    assert len(result.stderr.strip().splitlines()) > 2                        # ovc's own log
-    assert (ir / "rnnt_joint.xml").read_bytes() == earlier and not (ir / "rnnt_ir.txt.tmp").exists()
-    assert sorted(p.name for p in ir.glob("rnnt_*")) == sorted(     # the whole earlier set is kept
-        [f"rnnt_{n}.{e}" for n in ("encoder", "prediction", "joint") for e in ("xml", "bin")]
-        + ["rnnt_ir.txt", "rnnt_prediction_start.npz"])
-    assert make(build, *local, "-q", "ir", check=False).returncode != 0      # not taken as done
+    onnx = build / "onnx" / "rnnt_joint.onnx"
+    good, stat = onnx.read_bytes(), onnx.stat()
+    try:
+        onnx.write_bytes(b"not an onnx file")                                 # newer than the IR
+        result = make(build, *args, "ir", check=False)
+        assert result.returncode != 0
+        assert f"error: ovc failed on {onnx} (its log is above)" in result.stderr
+        assert len(result.stderr.strip().splitlines()) > 2                    # ovc's own log
+        assert (ir / "rnnt_joint.xml").read_bytes() == earlier
+        assert not list(ir.glob(".tmp*")) and not (ir / "rnnt_ir.txt.tmp").exists()   # nor its half-done files
+        assert sorted(p.name for p in ir.glob("rnnt_*")) == sorted(     # the whole earlier set is kept
+            [f"rnnt_{n}.{e}" for n in ("encoder", "prediction", "joint") for e in ("xml", "bin")]
+            + ["rnnt_ir.txt", "rnnt_prediction_start.npz"])
+        assert make(build, *args, "-q", "ir", check=False).returncode != 0    # not taken as done
+    finally:
+        onnx.write_bytes(good)
+        os.utime(onnx, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert make(build, *args, "-q", "ir", check=False).returncode == 0
 
 
 def test_a_file_that_is_no_checkpoint_at_all(tmp_path, weights_build):

@@ -3,17 +3,15 @@ import json
 
 import pytest
 
-from conftest import make
 
 pytestmark = pytest.mark.slow      # runs make to build: left out of make test-fast
 
 RUNTIMES = ["pytorch", "onnxruntime", "openvino-f32", "openvino-default"]
 
 
-def test_demo_runs_the_recipe_verify_and_a_quick_benchmark_offline(tmp_path):
-    """With the ovc route's dynamic-length IR at batch 4 (the other tests build mo's default one)."""
-    build = tmp_path / "build"
-    result = make(build, "CONVERTER=ovc", "SEQ_LEN=dynamic", "BATCH=4", "demo", timeout=900)
+def test_demo_runs_the_recipe_verify_and_a_quick_benchmark_offline(demo):
+    """With the ovc route's dynamic-length IR at batch 4 (conftest.DEMO_ARGS)."""
+    build, result = demo
     assert "SYNTHETIC weights" in result.stdout
     assert "verify: PASS" in result.stdout
     assert (build / "demo/ir/seqdynamic-batch4-FP32-ovc/rnnt_encoder.xml").exists()

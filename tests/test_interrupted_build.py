@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OVC_VENV, PROJECT, VENV, ir_dir, make
+from conftest import OVC_VENV, PROJECT, VENV, demo_build, ir_dir, make
 
 pytestmark = pytest.mark.slow      # runs make to build: left out of make test-fast
 
-IR = ir_dir(Path(), converter="ovc").name
+IR = ir_dir(Path(), "dynamic", 4, "FP32", "ovc").name
 
 
 def files(build):
@@ -48,24 +48,24 @@ def leftovers(build):
             or "/.tmp-" in p or p.startswith("mlcommons.tmp")]
 
 
-# Each step: what to remove so that make has to redo it (the steps after it follow by their
-# dependencies), and the first things it makes, whose appearance says that it is running. The
-# migration and the export are one step (one process): it is interrupted at both points.
+# Each step in the order make runs them, and the first things it makes, whose appearance says that
+# it is running. The migration and the export are one step (one process): it is interrupted at
+# both points.
 STEPS = {
-    "clone": (["mlcommons"], ["mlcommons.tmp"]),
-    "download": (["download/*.pt"], ["download/*.part"]),
-    "migrate-export": (["weights/*", "onnx/*"], ["weights/featurizer.npz.tmp.npz", "onnx/rnnt_encoder.onnx.tmp"]),
-    "convert": ([], [f"ir/{IR}/.tmp-ovc"]),          # the earlier IR stays: the ONNX are made newer
-    "readback": ([f"ir/{IR}/rnnt_ir.txt"], [f"ir/{IR}/rnnt_ir.txt.tmp"]),
+    "clone": ["mlcommons.tmp"],
+    "download": ["download/*.part"],
+    "migrate-export": ["weights/featurizer.npz.tmp.npz", "onnx/rnnt_encoder.onnx.tmp"],
+    "convert": [f"ir/{IR}/.tmp-ovc"],
+    "readback": [f"ir/{IR}/rnnt_ir.txt.tmp"],
 }
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory, upstream, checkpoint):
-    """An uninterrupted `make -j3 CONVERTER=ovc ir` from file:// URLs, and the hashes of its files."""
-    build = tmp_path_factory.mktemp("interrupted") / "build"
-    args = ["-j3", "CONVERTER=ovc", f"MLCOMMONS_URL=file://{upstream}", f"WEIGHTS_URL=file://{checkpoint}"]
-    make(build, *args, "ir")
+def reference(demo):
+    """`make demo`'s build (an uninterrupted `make -j3 ir` from file:// URLs), the arguments that
+    build it, and the hashes of its files."""
+    build, args = demo_build(demo)
+    assert make(build, "-q", *args, "ir", check=False).returncode == 0     # the demo's very settings
     return build, args, outputs(build)
 
 
@@ -110,28 +110,19 @@ def interrupt(build, args, marker, sig):
         process.wait(timeout=60)
 
 
-# Steps interrupted in one case, then one whole build: the clone and the download (side by side
-# under -j3), the migration and export, the conversion and the readback after it.
-CASES = [("clone", "download"), ("migrate-export",), ("convert", "readback")]
-
-
-@pytest.mark.parametrize("steps", CASES, ids="+".join)
-def test_a_build_killed_during_a_step_rebuilds_the_same_files(reference, steps):
-    """Ctrl-C during each step, then SIGKILL during the same step run again (at each of its
-    points), then a whole build."""
+def test_a_build_killed_at_every_step_rebuilds_the_same_files(reference):
+    """With the clone and the download removed, so that every step has to run again: Ctrl-C
+    during each step, then SIGKILL during the same step run again (at each of its points); each
+    run after an interruption first finishes the steps before. Then a whole build. The earlier
+    weights, ONNX and IR stay in place all along (older than the new download: make redoes them)."""
     build, args, expected = reference
-    for step in steps:
-        for pattern in STEPS[step][0]:
-            for path in glob.glob(f"{build}/{pattern}"):
-                subprocess.run(["rm", "-rf", path], check=True)
-    if "convert" in steps:
-        for onnx in glob.glob(f"{build}/onnx/*.onnx"):
-            os.utime(onnx)
-    for step in steps:
-        for marker, sig in [(m, s) for m in STEPS[step][1] for s in (signal.SIGINT, signal.SIGKILL)]:
+    for path in [build / "mlcommons", *glob.glob(f"{build}/download/*.pt")]:
+        subprocess.run(["rm", "-rf", path], check=True)
+    for step, markers in STEPS.items():
+        for marker, sig in [(m, s) for m in markers for s in (signal.SIGINT, signal.SIGKILL)]:
             interrupt(build, args, marker, sig)
             # Nothing that make would take as finished: it still has work to do.
-            assert make(build, "-q", *args, "ir", check=False).returncode != 0, (step, sig)
+            assert make(build, "-q", *args, "ir", check=False).returncode != 0, (marker, sig)
             if step == "convert":       # the IR from before the interrupted conversion is intact
                 now = outputs(build)
                 assert {k: now.get(k) for k in expected if k.startswith("ir/") and not k.endswith("rnnt_ir.txt")} == \
