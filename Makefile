@@ -15,8 +15,9 @@ SHELL := bash
 .DELETE_ON_ERROR:
 .SUFFIXES:
 MAKEFLAGS += --no-builtin-rules
-# make's one-letter options (n for -n, q for -q, ...): the first word of MAKEFLAGS unless it is a long one.
-SHORT_FLAGS := $(filter-out --%,$(firstword $(MAKEFLAGS)))
+# make's one-letter options (n for -n, q for -q, ...): the first word of MAKEFLAGS, unless it is an option
+# written out with its dash (-I/path, --no-print-directory): make writes the one-letter ones without.
+SHORT_FLAGS := $(filter-out -%,$(firstword $(MAKEFLAGS)))
 THIS_MAKEFILE := $(firstword $(MAKEFILE_LIST))
 comma := ,
 
