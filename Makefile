@@ -15,9 +15,6 @@ SHELL := bash
 .DELETE_ON_ERROR:
 .SUFFIXES:
 MAKEFLAGS += --no-builtin-rules
-# make's one-letter options (n for -n, q for -q, ...): the first word of MAKEFLAGS, unless it is an option
-# written out with its dash (-I/path, --no-print-directory): make writes the one-letter ones without.
-SHORT_FLAGS := $(filter-out -%,$(firstword $(MAKEFLAGS)))
 THIS_MAKEFILE := $(firstword $(MAKEFILE_LIST))
 comma := ,
 
@@ -276,6 +273,8 @@ endif
 # changed, so that targets depending on FILE rebuild exactly when the setting changed. make -n and
 # make -q only look: there a changed setting is not written (a later make with the old settings
 # would rebuild for it), its file is taken as out of date instead.
+# make writes its one-letter options (n for -n, q for -q) without a dash as MAKEFLAGS' first word.
+SHORT_FLAGS := $(filter-out -%,$(firstword $(MAKEFLAGS)))
 LOOK_ONLY := $(findstring n,$(SHORT_FLAGS))$(findstring q,$(SHORT_FLAGS))
 define remember
 ifneq ($$(file <$(1)),$$($(2)))
@@ -427,6 +426,9 @@ commas = $(subst $() ,$(comma),$(1))
 IR_NETWORK_FILES := $(filter-out %.npz,$(IR_FILES))
 CONV_NETWORK_FILES := $(IR_NETWORK_FILES:$(IR_DIR)/%=$(CONV_DIR)/%)
 TMP = $(CONV_DIR)/.tmp-$(1)
+# $(call logged,COMMAND,TMP[,ERROR]): COMMAND with its output in TMP.log; if it fails, the log is
+# shown, TMP and the log removed (nothing half-done stays), and ERROR said.
+logged = $(1) > $(2).log 2>&1 || { cat $(2).log >&2; rm -rf $(2) $(2).log;$(if $(3), echo "error: $(3)" >&2;) exit 1; }
 
 ifeq ($(CONVERTER),mo)
 # One plain mo call per network, as documented; mo freezes the lengths itself: "1[B]->[SEQ_LEN ...]".
@@ -441,8 +443,7 @@ $(CONV_DIR)/rnnt_$(1).xml $(CONV_DIR)/rnnt_$(1).bin &: $(ONNX_DIR)/rnnt_$(1).onn
 	@echo '== mo: $(1) -> $(CONV_DIR) ($(subst INT8,FP32,$(PRECISION)))'
 	@echo '$(call convert_command,$(1))'
 	@rm -rf $(TMP)
-	@$(call convert_command,$(1)) > $(TMP).log 2>&1 || { cat $(TMP).log >&2; rm -rf $(TMP) $(TMP).log; \
-	  echo "error: mo failed on $(ONNX_DIR)/rnnt_$(1).onnx (its log is above)" >&2; exit 1; }
+	@$(call logged,$(call convert_command,$(1)),$(TMP),mo failed on $(ONNX_DIR)/rnnt_$(1).onnx (its log is above))
 	@mv $(TMP)/rnnt_$(1).bin $(CONV_DIR)/rnnt_$(1).bin
 	@mv $(TMP)/rnnt_$(1).xml $(CONV_DIR)/rnnt_$(1).xml
 	@rm -rf $(TMP) $(TMP).log
@@ -460,7 +461,7 @@ $(CONV_NETWORK_FILES) &: $(NETWORKS:%=$(ONNX_DIR)/rnnt_%.onnx) $(CONV_DIR)/.sett
 	@echo '== ovc: encoder, prediction, joint -> $(CONV_DIR) ($(subst INT8,FP32,$(PRECISION)))'
 	@echo '$(OVC_CALL)'
 	@rm -rf $(call TMP,ovc)
-	@$(OVC_CALL) > $(call TMP,ovc).log 2>&1 || { cat $(call TMP,ovc).log >&2; rm -rf $(call TMP,ovc) $(call TMP,ovc).log; exit 1; }
+	@$(call logged,$(OVC_CALL),$(call TMP,ovc))
 	@for ext in bin xml; do for n in $(NETWORKS); do mv $(call TMP,ovc)/rnnt_$$n.$$ext $(CONV_DIR)/; done; done
 	@rm -rf $(call TMP,ovc) $(call TMP,ovc).log
 endif

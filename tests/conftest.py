@@ -53,6 +53,18 @@ def make(build_dir, *args, check=True, timeout=600):
     return result
 
 
+def files(build):
+    """Every file below build, hidden ones included, as paths relative to it."""
+    return sorted(os.path.relpath(os.path.join(root, name), build)
+                  for root, _, names in os.walk(build) for name in names)
+
+
+def leftovers(build):
+    """Temporary files and folders of interrupted or failed steps."""
+    return [p for p in files(build) if p.endswith((".tmp", ".part", ".tmp.npz", ".log"))
+            or "/.tmp-" in p or p.startswith("mlcommons.tmp")]
+
+
 @pytest.fixture(scope="session")
 def fixtures_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("fixtures")

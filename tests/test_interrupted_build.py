@@ -10,17 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OVC_VENV, PROJECT, VENV, demo_build, ir_dir, make
+from conftest import OVC_VENV, PROJECT, VENV, demo_build, files, ir_dir, leftovers, make
 
 pytestmark = pytest.mark.slow      # runs make to build: left out of make test-fast
 
 IR = ir_dir(Path(), "dynamic", 4, "FP32", "ovc").name
-
-
-def files(build):
-    """Every file below build, hidden ones included, as paths relative to it."""
-    return sorted(os.path.relpath(os.path.join(root, name), build)
-                  for root, _, names in os.walk(build) for name in names)
 
 
 _digests = {}
@@ -40,12 +34,6 @@ def outputs(build):
                     _digests[key] = hashlib.sha256(f.read()).hexdigest()
             found[relative] = _digests[key]
     return found
-
-
-def leftovers(build):
-    """Temporary files and folders of interrupted steps."""
-    return [p for p in files(build) if p.endswith((".tmp", ".part", ".tmp.npz", ".log"))
-            or "/.tmp-" in p or p.startswith("mlcommons.tmp")]
 
 
 # Each step in the order make runs them, and the first things it makes, whose appearance says that
