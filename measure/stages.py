@@ -5,14 +5,18 @@ BATCH at a time as the MLPerf harness's Offline scenario runs them, one stage af
 each timed on its own (wall clock). Prints milliseconds per utterance for each stage, utterances
 per second for the whole, and the decoder's work (steps per batch, symbols per encoder frame).
 With --counters, OpenVINO's performance counters of one encoder call on the longest batch,
-summed per operation type: where the encoder's own time goes.
+summed per operation type: where the encoder's own time goes. With --slots N, also the Server
+path: every utterance queued at once and recognized by continuous batching in N slots
+(streaming.py), its rate (the capacity a Server search starts from) and the share of the
+frames it encoded that were padding.
 """
 import collections
 import os
 import sys
 import time
 
-from rnnt_ov import cli, features
+from rnnt_ov import cli, features, streaming
+from rnnt_ov.interface import ENCODER_FEATURES, ENCODER_HIDDEN
 from rnnt_ov.dataset import read_manifest
 from rnnt_ov.networks import OpenVINONetworks, cpu_name
 from rnnt_ov.recognizer import Recognizer
@@ -23,10 +27,21 @@ def load(manifest, dataset_dir, alphabet, count):
     return [features.load_audio(u.audio) for u in utterances]
 
 
+def lstm_ops(frames, batch):
+    """Multiply-adds x 2 of r1.0's encoder LSTMs on a padded batch of `frames` input frames: two
+    layers before the time stacking (240 and 1024 inputs), three after it at half the frames
+    (2048, 1024, 1024 inputs), each with 1024 units (4 gates over input and state)."""
+    gates = 4 * ENCODER_HIDDEN * 2
+    before = frames * gates * ((ENCODER_FEATURES + ENCODER_HIDDEN) + 2 * ENCODER_HIDDEN)
+    after = -(-frames // 2) * gates * (3 * ENCODER_HIDDEN + 2 * 2 * ENCODER_HIDDEN)
+    return batch * (before + after)
+
+
 def run(recognizer, clips, batch):
-    """Seconds spent in each stage over all clips, and the decoder's steps and symbols."""
+    """Seconds spent in each stage over all clips, the decoder's steps and symbols, and the
+    encoder LSTMs' operations."""
     spent = collections.Counter()
-    steps = symbols = frames = 0
+    steps = symbols = frames = ops = 0
     order = sorted(range(len(clips)), key=lambda i: -len(clips[i]))
     for first in range(0, len(order), batch):
         chosen = [clips[i] for i in order[first:first + batch]]
@@ -34,6 +49,7 @@ def run(recognizer, clips, batch):
         feats = recognizer.features_of(chosen)
         padded, lengths = features.pad(feats)
         spent["features"] += time.perf_counter() - began
+        ops += lstm_ops(*padded.shape[:2])
         began = time.perf_counter()
         encoded, encoded_lengths = recognizer.networks.encode(padded, lengths)
         spent["encoder"] += time.perf_counter() - began
@@ -44,7 +60,27 @@ def run(recognizer, clips, batch):
         steps += trace["steps"]
         symbols += sum(map(len, labels))
         frames += int(encoded_lengths.sum())
-    return spent, steps, symbols, frames
+    return spent, steps, symbols, frames, ops
+
+
+def continuous(recognizer, clips, slots):
+    """(utterances/s, frames encoded / frames of the utterances) of continuous batching in
+    `slots`, every utterance queued at once, the oldest first, as the Server SUT serves them."""
+    batch = streaming.ContinuousBatch(recognizer, slots)
+    encode_chunk, encoded = recognizer.networks.encode_chunk, [0]
+
+    def counted(frames, lengths, state):
+        encoded[0] += frames.shape[0] * frames.shape[1]
+        return encode_chunk(frames, lengths, state)
+    recognizer.networks.encode_chunk = counted
+    waiting = collections.deque(enumerate(clips))
+    began = time.perf_counter()
+    while waiting or batch.busy:
+        batch.admit([waiting.popleft() for _ in range(min(len(waiting), batch.free))])
+        batch.step()
+    rate = len(clips) / (time.perf_counter() - began)
+    recognizer.networks.encode_chunk = encode_chunk
+    return rate, encoded[0] / sum(features.num_frames(len(c)) for c in clips)
 
 
 def counters(recognizer, clips, batch, args):
@@ -54,10 +90,10 @@ def counters(recognizer, clips, batch, args):
     import openvino as ov
     longest = sorted(clips, key=len, reverse=True)[:batch]
     padded, lengths = features.pad(recognizer.features_of(longest))
-    compiled = OpenVINONetworks(args.ir_dir, cli.inference_precision(args.precision), args.threads,
-                                config={"PERF_COUNT": True}, projected=not args.joint_ir).encoder
-    request = compiled.create_infer_request()
-    feed = {"input.1": padded, "1": lengths}
+    networks = OpenVINONetworks(args.ir_dir, cli.inference_precision(args.precision), args.threads,
+                                config={"PERF_COUNT": True}, projected=not args.joint_ir)
+    request = networks.encoder.create_infer_request()
+    feed = networks.encoder_inputs(padded, lengths)
     request.infer(feed)
     began = time.perf_counter()
     request.infer(feed)
@@ -78,6 +114,7 @@ def main():
     parser.add_argument("--count", type=int, default=64, help="utterances (default: %(default)s)")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--counters", action="store_true", help="OpenVINO's per-operation counters of the encoder")
+    parser.add_argument("--slots", type=int, help="also continuous batching (Server) in this many slots")
     parser.add_argument("--joint-ir", action="store_true",
                         help="run the joint IR at every decoding step, as before the joint was split in two")
     args = parser.parse_args()
@@ -87,7 +124,7 @@ def main():
     recognizer = Recognizer(networks, features.load_featurizer(args.featurizer))
     recognizer.warm_up(args.batch)
     run(recognizer, clips[:args.batch], args.batch)            # every shape's first call done
-    spent, steps, symbols, frames = run(recognizer, clips, args.batch)
+    spent, steps, symbols, frames, ops = run(recognizer, clips, args.batch)
     total = sum(spent.values())
     audio = sum(len(c) for c in clips) / features.SAMPLE_RATE
     print(f"stages: {len(clips)} utterances ({audio / len(clips):.2f} s on average), batch {args.batch}, "
@@ -96,9 +133,16 @@ def main():
     for stage in ("features", "encoder", "decoding"):
         print(f"  {stage:<10} {spent[stage] / len(clips) * 1e3:8.2f} ms per utterance  ({spent[stage] / total:5.1%})")
     print(f"  {'all':<10} {total / len(clips) * 1e3:8.2f} ms per utterance: {len(clips) / total:.2f} utterances/s")
+    print(f"  encoder: its LSTMs at {ops / spent['encoder'] / 1e9:.0f} GOP/s (padded frames included; "
+          f"make roofline: this CPU's MatMul rates)")
     batches = -(-len(clips) // args.batch)
     print(f"  decoding: {steps / batches:.0f} steps per batch, {symbols / frames:.2f} symbols per encoder frame, "
           f"{spent['decoding'] / steps * 1e6:.0f} us per step")
+    if args.slots:
+        continuous(recognizer, clips[:args.slots], args.slots)                 # every shape's first call done
+        rate, encoded = continuous(recognizer, clips, args.slots)
+        print(f"  Server path, {args.slots} slots, every utterance queued at once: {rate:.2f} utterances/s, "
+              f"{1 - 1 / encoded:.0%} of the frames encoded were padding")
     if args.counters:
         per_type, wall = counters(recognizer, clips, args.batch, args)
         busy = sum(per_type.values())

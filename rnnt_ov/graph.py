@@ -7,6 +7,7 @@
     quantize_after_squeeze   an INT8 encoder's LSTM outputs quantized in a layout that fits them
     match_int8_lstm_scales   INT8 LSTMs quantized as OpenVINO's CPU plugin reads them (else wrong numbers)
     carry_lstm_state     the encoder's LSTM states as inputs and outputs: an utterance encoded in chunks
+    int8_lstms           how many LSTMs read a quantized input (run in int8 where shapes are dynamic)
     joint_layers         the joint network's weights, as arrays
     project_output       an output multiplied by a matrix (the joint's first layer split in two)
 """
@@ -296,6 +297,13 @@ def carry_lstm_state(model):
     model.add_results(results)
     model.validate_nodes_and_infer_types()
     return len(lstms)
+
+
+def int8_lstms(model):
+    """How many LSTMSequences read their input through a FakeQuantize: those that OpenVINO's CPU
+    plugin runs in int8 where the shapes are dynamic."""
+    return sum(_quantizer_of(op.input(0).get_source_output()) is not None
+               for op in model.get_ops() if op.get_type_name() == "LSTMSequence")
 
 
 def value(output):

@@ -69,7 +69,7 @@ class BoundRequest:
 class OpenVINONetworks:
     """The IR of a folder, for decoding: the encoder with dynamic batch and time axes, fed padded
     utterances and each row's length (graph.mask_padded_frames makes every row exact, whatever
-    the IR's own shape), and the prediction network compiled for each batch size asked for (the
+    the IR's own shape) and its LSTMs' states (whole utterances, or chunks of them), and the prediction network compiled for each batch size asked for (the
     decoder asks for powers of two), its inputs bound to numpy buffers.
 
     The joint network's first layer, W1 [f; g] + b1, is split in two (projected=True): W1_f f + b1
@@ -108,8 +108,21 @@ class OpenVINONetworks:
             self.w2t, self.b2 = np.ascontiguousarray(w2.T), b2
             start = StartStep(np.asarray(start.g, np.float32) @ w1_g.T, start.h, start.c)
         encoder.reshape({"input.1": [-1, -1, ENCODER_FEATURES], "1": [-1]})
-        self.encoder_model, self.chunk_encoder = encoder, None         # for encode_chunk, compiled on first use
-        self.encoder = self.core.compile_model(encoder, "CPU", self.config)
+        # One encoder for whole utterances and for chunks of them (continuous batching): its LSTMs'
+        # states are inputs and outputs (graph.carry_lstm_state), zeros for a new utterance, so
+        # that an utterance gets the same numbers bit for bit whole or a chunk at a time, at every
+        # precision. (The INT8 encoder as NNCF leaves it starts from a quantized constant state of
+        # its own: the first 20-50 frames of a whole utterance came out otherwise, up to 0.3.)
+        graph.carry_lstm_state(encoder)
+        config = self.config
+        if graph.int8_lstms(encoder):
+            # OpenVINO's CPU plugin caches the kernels it makes per shape and gave an int8 LSTM the
+            # one made for another LSTM of the same shape, whose quantization differs (2026.4): a
+            # chunk's numbers depended on the shapes run before it (up to 0.27 off). Without the
+            # cache each LSTM makes its own; Offline and Server ran no slower (docs/mlperf.md).
+            config = {**config, "CPU_RUNTIME_CACHE_CAPACITY": 0}
+        self.encoder = self.core.compile_model(encoder, "CPU", config)
+        self.states = [port.get_any_name() for port in self.encoder.inputs if port.get_any_name() not in ("input.1", "1")]
         self.precision = self.encoder.get_property("INFERENCE_PRECISION_HINT").get_type_name()
         self.start = start
 
@@ -122,36 +135,30 @@ class OpenVINONetworks:
             self.requests[key] = BoundRequest(self.core.compile_model(model, "CPU", self.config))
         return self.requests[key]
 
-    def encode(self, features, lengths):
-        """Encoded frames (B, ceil(T/2), 1024), or projected by the joint's first layer (512)."""
-        lengths = np.asarray(lengths, np.int64)
-        out = self.encoder({"input.1": features, "1": lengths})
-        return out[self.encoder.output(0)], encoded_frames(lengths)
-
-    def compiled_chunk_encoder(self):
-        """The encoder with its LSTMs' states as inputs and outputs, compiled on first use."""
-        if self.chunk_encoder is None:
-            stateful = self.encoder_model.clone()
-            graph.carry_lstm_state(stateful)
-            self.chunk_encoder = self.core.compile_model(stateful, "CPU", self.config)
-        return self.chunk_encoder
-
     def initial_state(self, batch):
         """The LSTMs' states of `batch` new utterances, for encode_chunk: zeros."""
-        return {port.get_any_name(): np.zeros((batch, 1, ENCODER_HIDDEN), np.float32)
-                for port in self.compiled_chunk_encoder().inputs if port.get_any_name() not in ("input.1", "1")}
+        return {name: np.zeros((batch, 1, ENCODER_HIDDEN), np.float32) for name in self.states}
+
+    def encoder_inputs(self, features, lengths, state=None):
+        """The encoder's inputs: features (T, B, 240), lengths (B,), and the LSTMs' states (new
+        utterances by default)."""
+        return {"input.1": features, "1": np.asarray(lengths, np.int64),
+                **(state if state is not None else self.initial_state(features.shape[1]))}
+
+    def encode(self, features, lengths):
+        """Encoded frames (B, ceil(T/2), 1024), or projected by the joint's first layer (512)."""
+        out = self.encoder(self.encoder_inputs(features, lengths))
+        return out[self.encoder.output(0)], encoded_frames(np.asarray(lengths, np.int64))
 
     def encode_chunk(self, features, lengths, state):
         """The next chunk of frames of each row: features (C, B, 240) padded, C even; lengths (B,)
         the row's valid frames in it; state {"h0", "c0", ...: (B, 1, 1024)} as the last chunk
         left it (initial_state for a new utterance). Returns encoded frames as encode() does,
         their number per row, and the state after this chunk. A row encoded so, chunk after
-        chunk, gets what encode() gives it whole (graph.carry_lstm_state)."""
-        compiled = self.compiled_chunk_encoder()
-        lengths = np.asarray(lengths, np.int64)
-        out = compiled({"input.1": features, "1": lengths, **state})
-        after = {name: out[compiled.output(f"{name}_out")] for name in state}
-        return out[compiled.output(0)], encoded_frames(lengths), after
+        chunk, gets what encode() gives it whole, bit for bit."""
+        out = self.encoder(self.encoder_inputs(features, lengths, state))
+        after = {name: out[self.encoder.output(f"{name}_out")] for name in state}
+        return out[self.encoder.output(0)], encoded_frames(np.asarray(lengths, np.int64)), after
 
     def predict(self, labels, state):
         out = self.request("prediction", len(labels))({"input.1": labels.reshape(-1, 1), "1": state[0], "2": state[1]})

@@ -1,6 +1,7 @@
 """`make PRECISION=INT8 ir`: the FP32 set quantized with NNCF, calibrated on (synthetic) audio named
 by MLPerf's calibration list, with both converters; and what it refuses."""
 import hashlib
+import itertools
 
 import numpy as np
 import openvino as ov
@@ -97,6 +98,32 @@ def test_the_int8_encoder_computes_near_but_not_as_fp32(int8_builds):
         assert out["FP32"].shape == out["INT8"].shape
         assert not np.array_equal(out["FP32"], out["INT8"])
         assert np.corrcoef(out["FP32"].ravel(), out["INT8"].ravel())[0, 1] > 0.95
+
+
+@pytest.mark.parametrize("precision", ["f32", None])
+def test_the_int8_encoder_a_chunk_at_a_time_computes_the_whole_utterances_numbers(int8_builds, precision):
+    """Continuous batching (MLPerf's Server) encodes chunks of 16 to 128 frames, each from the
+    LSTMs' state the last one left: with the INT8 encoder too each row gets the numbers of its
+    whole utterance bit for bit, whatever shapes ran before. (OpenVINO's CPU plugin gave an int8
+    LSTM the kernel it had cached for another LSTM of the same shape, so networks.py compiles the
+    INT8 encoder without that cache; and a whole utterance starts from the same zero state.)"""
+    build, _, _ = int8_builds
+    networks = OpenVINONetworks(ir_dir(build, 157, 1, "INT8"), precision)
+    x = np.random.default_rng(3).standard_normal((301, 3, 240), dtype=np.float32)
+    lengths = np.array([301, 260, 97])
+    whole, _ = networks.encode(x, lengths)
+    for chunks in ([128], [16], [40, 88, 64]):
+        state, parts, first = networks.initial_state(3), [], 0
+        for n in itertools.chain(chunks, itertools.repeat(chunks[-1])):
+            if first >= len(x):
+                break
+            part = x[first:first + n]
+            encoded, _, state = networks.encode_chunk(part, np.clip(lengths - first, 0, len(part)), state)
+            parts.append(encoded)
+            first += n
+        chunked = np.concatenate(parts, axis=1)
+        for row, length in enumerate(lengths):
+            assert np.array_equal(chunked[row, :(length + 1) // 2], whole[row, :(length + 1) // 2]), (chunks, row)
 
 
 def test_the_int8_encoders_edits_for_speed_keep_every_number(int8_builds):
