@@ -206,14 +206,14 @@ def test_offline_without_a_batch_measures_the_fastest_here_once(configured_build
 def test_server_without_a_load_finds_the_highest_within_the_bound_and_offers_90_percent(run, dataset,
                                                                                      configured_builds, tmp_path):
     """Short trial runs (SERVER_TRIAL_QUERIES each) before the timed one; remembered for the next run."""
-    from rnnt_ov.mlperf import measured
+    from rnnt_ov.mlperf import peak
     build, _, _, _ = configured_builds
     conf = tmp_path / "user.conf"
     conf.write_text(TINY_CONF.replace("*.Server.target_qps = 6\n", ""))
     result = run(*CONFIGURATION, "mlperf", "SCENARIO=Server", "SERVER_TRIAL_QUERIES=12", f"USER_CONF={conf}",
                  f"MANIFEST={dataset['manifest']}")
     ir = build / "ir" / "seqdynamic-batch4-FP32-ovc"
-    entry = json.loads((build / "mlperf" / "measured-here.json").read_text())[f"{measured.key(str(ir), 'f32')} | Server, 4 slots"]
+    entry = json.loads((build / "mlperf" / "measured-here.json").read_text())[peak.key(str(ir), "f32", 4)]
     tried = {float(load): p99 for load, p99 in entry["p99_ms_by_load"].items()}
     assert len(tried) == 5 and entry["trial_queries"] == 12 and entry["capacity"] > 0
     assert entry["highest_within"] == max(load for load, p99 in tried.items() if p99 <= 1000)

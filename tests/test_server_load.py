@@ -24,7 +24,7 @@ def test_a_cpu_ir_precision_and_slots_search_once_and_offer_90_percent(tmp_path,
         return (400.0 if load <= 30 else 1500.0), 40.0       # (99th percentile ms, completed/s)
     offered = peak.server_load(trial, str(ir), "bf16", 16, 1000, str(remember), queries=50, log=said.append)
     assert offered == 27.0 and loads == [peak.FLOOD, 32.0, 16.0, 24.0, 28.0, 30.0]
-    entry = json.loads(remember.read_text())[f"{measured.key(str(ir), 'bf16')} | Server, 16 slots"]
+    entry = json.loads(remember.read_text())[peak.key(str(ir), "bf16", 16)]
     assert entry["highest_within"] == 30.0 and entry["capacity"] == 40.0 and entry["trial_queries"] == 50
     assert "Server offers 27 queries/s: 90% of the highest load its trials kept within the bound (30; found now" in said[-1]
     # The next run reads it back and runs no trial; other slots are searched again.

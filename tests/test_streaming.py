@@ -1,0 +1,87 @@
+"""Continuous batching's steps (rnnt_ov/streaming.py) on stand-in networks that record what they
+are asked: how many frames each step encodes, and that every frame of every utterance is
+encoded once, in order. (That the labels equal the whole-utterance path's, on the real IR, is
+test_networks.py's.)"""
+import numpy as np
+import pytest
+
+from rnnt_ov.interface import ENCODER_FEATURES, StartStep
+from rnnt_ov.streaming import ContinuousBatch
+
+
+class RecordingNetworks:
+    """encode_chunk records the rows' frames (each feature row holds its utterance's key and
+    frame number) and the chunk's length; the state carries how many frames each row has seen."""
+
+    start = StartStep(np.zeros((1, 1, 4), np.float32), np.zeros((2, 1, 4), np.float32), np.zeros((2, 1, 4), np.float32))
+
+    def __init__(self):
+        self.chunks, self.seen = [], {}
+
+    def initial_state(self, batch):
+        return {"h0": np.zeros((batch, 1, 1), np.float32)}
+
+    def encode_chunk(self, frames, lengths, state):
+        self.chunks.append(frames.shape[0])
+        for row, length in enumerate(lengths):
+            key, numbers = frames[0, row, 0], frames[:length, row, 1]
+            assert state["h0"][row, 0, 0] == len(self.seen.get(key, []))      # the state it left
+            self.seen.setdefault(key, []).extend(numbers.tolist())
+        encoded = np.zeros((len(lengths), (frames.shape[0] + 1) // 2, 4), np.float32)
+        return encoded, (lengths + 1) // 2, {"h0": state["h0"] + lengths.reshape(-1, 1, 1)}
+
+
+class Recognizer:
+    """Utterances given as their frame counts; decoding does nothing."""
+
+    def __init__(self):
+        self.networks = RecordingNetworks()
+        self.decoder = lambda encoded, lengths, hypotheses: None
+
+    def features_of(self, utterances):
+        found = []
+        for key, n in utterances:
+            feats = np.zeros((n, ENCODER_FEATURES), np.float32)
+            feats[:, 0], feats[:, 1] = key, np.arange(n)
+            found.append(feats)
+        return found
+
+
+def serve(frames, slots, **chunks):
+    """Admit utterances of the given frame counts as slots free, oldest first, step until all end.
+    Returns the recognizer and the keys in the order they ended."""
+    recognizer = Recognizer()
+    batch = ContinuousBatch(recognizer, slots, **chunks)
+    waiting, ended = list(enumerate(frames)), []
+    while waiting or batch.busy:
+        batch.admit([(key, (key, n)) for key, n in (waiting.pop(0) for _ in range(min(len(waiting), batch.free)))])
+        ended += [key for key, _ in batch.step()]
+    return recognizer.networks, ended
+
+
+def test_a_step_is_as_long_as_the_utterance_nearest_its_end_has_left():
+    networks, ended = serve([100, 40, 250, 33], slots=2, chunk=128, shortest=32)
+    # 100 and 40: 40 frames (the 40 end); 60 of the 100 left and the new 250: 60 (the 100 end);
+    # the 250 at 60 and the new 33: 34 (odd: one more; the 33 end); the 156 left alone: 128, then
+    # its last 28 (a step of 32 at most, padded only as far as its longest row).
+    assert networks.chunks == [40, 60, 34, 128, 28]
+    assert ended == [1, 0, 3, 2]
+    assert networks.seen == {key: list(range(n)) for key, n in enumerate([100, 40, 250, 33])}
+
+
+def test_no_step_is_shorter_than_the_shortest_unless_every_utterance_ends_in_it():
+    networks, _ = serve([300, 10, 10, 10], slots=2, chunk=128, shortest=32)
+    assert all(c >= 32 for c in networks.chunks) and min(networks.chunks) == 32
+    networks, _ = serve([12, 14], slots=2, chunk=128, shortest=32)
+    assert networks.chunks == [14]                # both end: the chunk is only as long as its longest
+
+
+def test_fixed_chunks_when_the_shortest_is_the_longest():
+    networks, _ = serve([300, 40], slots=2, chunk=128, shortest=128)
+    assert networks.chunks == [128, 128, 44]
+
+
+@pytest.mark.parametrize("chunk,shortest", [(127, 32), (128, 31), (0, 32)])
+def test_a_chunk_of_an_odd_number_of_frames_is_refused(chunk, shortest):
+    with pytest.raises(ValueError, match="even number"):
+        ContinuousBatch(Recognizer(), 2, chunk=chunk, shortest=shortest)
