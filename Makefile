@@ -325,7 +325,7 @@ endif
 
 # ---- Targets -------------------------------------------------------------------------------------
 .PHONY: all ir onnx weights source venv verify benchmark recipe-timing mlperf mlperf-manifest mlperf-compare loadset \
-  loadset-ir stages demo \
+  loadset-ir stages roofline demo \
   transcribe wer test check test-fast clean distclean help FORCE
 all: ir
 FORCE:
@@ -598,8 +598,11 @@ loadset-ir: $(LOADSET)/loadset.json $(MODEL_FILES) $(OVC_STAMP)
 STAGES = $(OVC_VENV)/bin/python -m measure.stages --featurizer $(LOADSET_BUILD)/weights/featurizer.npz --config $(RNNT_TOML) \
   --manifest $(LOADSET)/upstream/dev-clean-like-wav.json --dataset-dir $(LOADSET)/upstream --precision default
 stages: loadset-ir  ## where the time goes per utterance on the load set (FP32 and INT8 IR, the CPU's default precision)
-	$(STAGES) --ir-dir $(call LOADSET_IR,FP32) --batch 16
-	$(STAGES) --ir-dir $(call LOADSET_IR,INT8) --batch 32
+	$(STAGES) --ir-dir $(call LOADSET_IR,FP32) --batch 16 --slots 16
+	$(STAGES) --ir-dir $(call LOADSET_IR,INT8) --batch 32 --slots 16
+
+roofline: $(OVC_STAMP)  ## OpenVINO's MatMul rate on this CPU at f32, bf16 and int8: the ceiling of the encoder's LSTMs
+	$(OVC_VENV)/bin/python -m measure.roofline
 
 ifeq ($(COMPARE_ON_LOADSET),1)
 mlperf-compare: loadset-ir $(MLPERF_CONF) $(REFERENCE_VENV)/.rnnt-requirements  ## upstream's reference SUT against this harness: Offline, Server, SingleStream; JSON and PNG
