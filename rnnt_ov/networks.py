@@ -68,9 +68,10 @@ class BoundRequest:
 
 class OpenVINONetworks:
     """The IR of a folder, for decoding: the encoder with dynamic batch and time axes, fed padded
-    utterances and each row's length (graph.mask_padded_frames makes every row exact, whatever
-    the IR's own shape) and its LSTMs' states (whole utterances, or chunks of them), and the prediction network compiled for each batch size asked for (the
-    decoder asks for powers of two), its inputs bound to numpy buffers.
+    utterances, each row's length (graph.mask_padded_frames makes every row exact, whatever the
+    IR's own shape) and its LSTMs' states (whole utterances, or chunks of them); and the
+    prediction network compiled for each batch size asked for (the decoder asks for powers of
+    two), its inputs bound to numpy buffers.
 
     The joint network's first layer, W1 [f; g] + b1, is split in two (projected=True): W1_f f + b1
     ends the encoder, once for every frame in one large matrix product, and W1_g g ends the
@@ -119,7 +120,7 @@ class OpenVINONetworks:
             # OpenVINO's CPU plugin caches the kernels it makes per shape and gave an int8 LSTM the
             # one made for another LSTM of the same shape, whose quantization differs (2026.4): a
             # chunk's numbers depended on the shapes run before it (up to 0.27 off). Without the
-            # cache each LSTM makes its own; Offline and Server ran no slower (docs/mlperf.md).
+            # cache each LSTM makes its own; Offline and Server ran no slower (docs/int8.md).
             config = {**config, "CPU_RUNTIME_CACHE_CAPACITY": 0}
         self.encoder = self.core.compile_model(encoder, "CPU", config)
         self.states = [port.get_any_name() for port in self.encoder.inputs if port.get_any_name() not in ("input.1", "1")]
