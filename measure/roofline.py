@@ -7,18 +7,14 @@ where it has avx512_bf16 or AMX; f32 elsewhere); and at int8, the activation and
 by FakeQuantize as NNCF writes them (u8 activation, i8 weight), which the CPU plugin runs as an
 int8 product. Prints GOP/s (multiply-adds x 2) for each.
 """
-import argparse
 import os
 import time
 
 import numpy as np
 import openvino as ov
 
-try:                                   # openvino 2025 and later
-    import openvino.opset13 as ops
-except ImportError:                    # openvino 2024
-    import openvino.runtime.opset13 as ops
-
+from rnnt_ov import cli
+from rnnt_ov.graph import ops
 from rnnt_ov.networks import cpu_name
 
 
@@ -52,8 +48,7 @@ def rate(model, precision, m, k, n, seconds):
 
 
 def main():
-    parser = argparse.ArgumentParser(prog="python -m measure.roofline", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser(__spec__.name, __doc__)
     parser.add_argument("--size", type=int, nargs=3, default=(2048, 2048, 4096), metavar=("M", "K", "N"))
     parser.add_argument("--seconds", type=float, default=2.0, help="timed runs per precision (default: %(default)s)")
     args = parser.parse_args()

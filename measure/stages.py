@@ -67,20 +67,13 @@ def continuous(recognizer, clips, slots):
     """(utterances/s, frames encoded / frames of the utterances) of continuous batching in
     `slots`, every utterance queued at once, the oldest first, as the Server SUT serves them."""
     batch = streaming.ContinuousBatch(recognizer, slots)
-    encode_chunk, encoded = recognizer.networks.encode_chunk, [0]
-
-    def counted(frames, lengths, state):
-        encoded[0] += frames.shape[0] * frames.shape[1]
-        return encode_chunk(frames, lengths, state)
-    recognizer.networks.encode_chunk = counted
     waiting = collections.deque(enumerate(clips))
     began = time.perf_counter()
     while waiting or batch.busy:
         batch.admit([waiting.popleft() for _ in range(min(len(waiting), batch.free))])
         batch.step()
     rate = len(clips) / (time.perf_counter() - began)
-    recognizer.networks.encode_chunk = encode_chunk
-    return rate, encoded[0] / sum(features.num_frames(len(c)) for c in clips)
+    return rate, batch.frames_encoded / sum(features.num_frames(len(c)) for c in clips)
 
 
 def counters(recognizer, clips, batch, args):

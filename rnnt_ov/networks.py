@@ -148,8 +148,9 @@ class OpenVINONetworks:
 
     def encode(self, features, lengths):
         """Encoded frames (B, ceil(T/2), 1024), or projected by the joint's first layer (512)."""
+        lengths = np.asarray(lengths, np.int64)
         out = self.encoder(self.encoder_inputs(features, lengths))
-        return out[self.encoder.output(0)], encoded_frames(np.asarray(lengths, np.int64))
+        return out[self.encoder.output(0)], encoded_frames(lengths)
 
     def encode_chunk(self, features, lengths, state):
         """The next chunk of frames of each row: features (C, B, 240) padded, C even; lengths (B,)
@@ -157,9 +158,10 @@ class OpenVINONetworks:
         left it (initial_state for a new utterance). Returns encoded frames as encode() does,
         their number per row, and the state after this chunk. A row encoded so, chunk after
         chunk, gets what encode() gives it whole, bit for bit."""
+        lengths = np.asarray(lengths, np.int64)
         out = self.encoder(self.encoder_inputs(features, lengths, state))
         after = {name: out[self.encoder.output(f"{name}_out")] for name in state}
-        return out[self.encoder.output(0)], encoded_frames(np.asarray(lengths, np.int64)), after
+        return out[self.encoder.output(0)], encoded_frames(lengths), after
 
     def predict(self, labels, state):
         out = self.request("prediction", len(labels))({"input.1": labels.reshape(-1, 1), "1": state[0], "2": state[1]})

@@ -37,6 +37,7 @@ class ContinuousBatch:
         self.keys = [None] * slots              # what the caller calls each slot's utterance; None: free
         self.features = [None] * slots
         self.position = np.zeros(slots, np.int64)
+        self.frames_encoded = 0                 # padding included: what the steps cost the encoder
 
     @property
     def free(self):
@@ -72,6 +73,7 @@ class ContinuousBatch:
             frames[:len(part), i] = part
         state = {name: values[rows] for name, values in self.state.items()}
         encoded, encoded_lengths, after = self.recognizer.networks.encode_chunk(frames, lengths, state)
+        self.frames_encoded += frames.shape[0] * frames.shape[1]
         for name, values in after.items():
             self.state[name][rows] = values
         taken = self.hypotheses.rows(rows)

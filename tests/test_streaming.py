@@ -16,13 +16,14 @@ class RecordingNetworks:
     start = StartStep(np.zeros((1, 1, 4), np.float32), np.zeros((2, 1, 4), np.float32), np.zeros((2, 1, 4), np.float32))
 
     def __init__(self):
-        self.chunks, self.seen = [], {}
+        self.chunks, self.rows, self.seen = [], [], {}
 
     def initial_state(self, batch):
         return {"h0": np.zeros((batch, 1, 1), np.float32)}
 
     def encode_chunk(self, frames, lengths, state):
         self.chunks.append(frames.shape[0])
+        self.rows.append(frames.shape[1])
         for row, length in enumerate(lengths):
             key, numbers = frames[0, row, 0], frames[:length, row, 1]
             assert state["h0"][row, 0, 0] == len(self.seen.get(key, []))      # the state it left
@@ -49,35 +50,36 @@ class Recognizer:
 
 def serve(frames, slots, **chunks):
     """Admit utterances of the given frame counts as slots free, oldest first, step until all end.
-    Returns the recognizer and the keys in the order they ended."""
+    Returns the networks, the keys in the order they ended, and the frames the steps encoded."""
     recognizer = Recognizer()
     batch = ContinuousBatch(recognizer, slots, **chunks)
     waiting, ended = list(enumerate(frames)), []
     while waiting or batch.busy:
         batch.admit([(key, (key, n)) for key, n in (waiting.pop(0) for _ in range(min(len(waiting), batch.free)))])
         ended += [key for key, _ in batch.step()]
-    return recognizer.networks, ended
+    return recognizer.networks, ended, batch.frames_encoded
 
 
 def test_a_step_is_as_long_as_the_utterance_nearest_its_end_has_left():
-    networks, ended = serve([100, 40, 250, 33], slots=2, chunk=128, shortest=32)
+    networks, ended, encoded = serve([100, 40, 250, 33], slots=2, chunk=128, shortest=32)
     # 100 and 40: 40 frames (the 40 end); 60 of the 100 left and the new 250: 60 (the 100 end);
     # the 250 at 60 and the new 33: 34 (odd: one more; the 33 end); the 156 left alone: 128, then
     # its last 28 (a step of 32 at most, padded only as far as its longest row).
     assert networks.chunks == [40, 60, 34, 128, 28]
     assert ended == [1, 0, 3, 2]
     assert networks.seen == {key: list(range(n)) for key, n in enumerate([100, 40, 250, 33])}
+    assert encoded == 2 * (40 + 60 + 34) + 128 + 28 == sum(c * r for c, r in zip(networks.chunks, networks.rows))
 
 
 def test_no_step_is_shorter_than_the_shortest_unless_every_utterance_ends_in_it():
-    networks, _ = serve([300, 10, 10, 10], slots=2, chunk=128, shortest=32)
+    networks, _, _ = serve([300, 10, 10, 10], slots=2, chunk=128, shortest=32)
     assert all(c >= 32 for c in networks.chunks) and min(networks.chunks) == 32
-    networks, _ = serve([12, 14], slots=2, chunk=128, shortest=32)
+    networks, _, _ = serve([12, 14], slots=2, chunk=128, shortest=32)
     assert networks.chunks == [14]                # both end: the chunk is only as long as its longest
 
 
 def test_fixed_chunks_when_the_shortest_is_the_longest():
-    networks, _ = serve([300, 40], slots=2, chunk=128, shortest=128)
+    networks, _, _ = serve([300, 40], slots=2, chunk=128, shortest=128)
     assert networks.chunks == [128, 128, 44]
 
 
