@@ -10,6 +10,7 @@
     int8_lstms           how many LSTMs read a quantized input (run in int8 where shapes are dynamic)
     joint_layers         the joint network's weights, as arrays
     project_output       an output multiplied by a matrix (the joint's first layer split in two)
+    embedding_as_table   the prediction network's label fed to its first LSTM as a one-hot row of a table
 """
 import numpy as np
 import openvino as ov
@@ -358,3 +359,29 @@ def project_output(model, name, weight, bias=None, new_name=None):
         else:
             results.append(result)
     return ov.Model(results, model.get_parameters(), model.get_friendly_name())
+
+
+def embedding_as_table(model):
+    """Feed the prediction network's first LSTM the label as a one-hot vector (28) against a table
+    of its input weights times the embedding, W_ih E^T (4 x 320, 28), instead of the label's
+    embedding (320) against W_ih: the same sums (exactly, at f32, up to rounding of the table) with
+    a quarter fewer multiply-adds per symbol (that layer's input half goes from 320 wide to 28).
+    A label past the table gives zeros either way, as OpenVINO's Gather and OneHot both do. A
+    network whose first LSTM does not read the embedding directly (an INT8 one: its input is
+    quantized) is left as it is. Returns whether the model was edited."""
+    for lstm in model.get_ordered_ops():
+        if lstm.get_type_name() != "LSTMSequence":
+            continue
+        gather = lstm.input(0).get_source_output().get_node()
+        if gather.get_type_name() != "Gather" or gather.input(1).get_source_output().get_node().get_type_name() != "Parameter":
+            return False
+        embedding = value(gather.input(0).get_source_output())                    # (labels, 320)
+        weights = value(lstm.input(4).get_source_output())                          # (1, 4 x hidden, 320)
+        table = np.einsum("dgi,li->dgl", weights.astype(np.float64), embedding.astype(np.float64))
+        one_hot = ops.one_hot(gather.input(1).get_source_output(), ops.constant(np.int64(len(embedding))),
+                              ops.constant(np.float32(1)), ops.constant(np.float32(0)), -1)
+        lstm.input(0).replace_source_output(one_hot.output(0))
+        lstm.input(4).replace_source_output(ops.constant(table.astype(np.float32)).output(0))
+        model.validate_nodes_and_infer_types()
+        return True
+    return False

@@ -34,6 +34,30 @@ def test_the_joint_split_in_two_decodes_what_the_joint_ir_decodes(url_build):
                for a, b in zip(*rows)) < 1e-4
 
 
+def test_the_prediction_network_fed_its_label_as_a_table_row_computes_the_irs_numbers(configured_builds):
+    """graph.embedding_as_table: the first LSTM reads the label one-hot against W_ih E^T instead of
+    its embedding against W_ih: at f32 the same outputs within float rounding, for every label
+    (and zeros past the table, as the IR's Gather gives), in both converters' IR, FP32 and FP16."""
+    build, _, _, _ = configured_builds
+    core = ov.Core()
+    rng = np.random.default_rng(2)
+    labels = np.arange(29, dtype=np.int64).reshape(-1, 1)          # 28 labels, then one past the table
+    state = [rng.standard_normal((2, len(labels), 320), dtype=np.float32) for _ in range(2)]
+    for folder in (ir_dir(build), ir_dir(build, 300, 4, "FP16"), ir_dir(build, "dynamic", 4, "FP32", "ovc")):
+        outputs = []
+        for edited in (False, True):
+            model = core.read_model(str(folder / "rnnt_prediction.xml"))
+            assert graph.embedding_as_table(model) if edited else True
+            graph.set_batch(model, "prediction", len(labels))
+            compiled = core.compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+            result = compiled({"input.1": labels, "1": state[0], "2": state[1]})
+            outputs.append({port.get_any_name(): result[port] for port in compiled.outputs})
+            lstm = next(op for op in model.get_ordered_ops() if op.get_type_name() == "LSTMSequence")
+            assert lstm.get_input_partial_shape(0)[2].get_length() == (28 if edited else 320)
+        for name, before in outputs[0].items():
+            assert np.abs(before - outputs[1][name]).max() < 1e-5, (folder.name, name)
+
+
 def encoder_outputs(xml, edited, precision, frames, lengths):
     """The encoder of an IR as OpenVINONetworks compiles it (padded frames masked), with or
     without the edits that make it faster; its output, and the operation types it executed."""
