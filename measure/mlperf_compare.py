@@ -267,7 +267,8 @@ def main():
         from rnnt_ov.charts import bars
         bars(png, {systems.labels[k]: v / n for k, v in medians.items()},
              f"Offline samples per second per core (LoadGen, median), {n} cores",
-             lambda label, value: f"{value:.2f}/s per core  (x{value * n / medians['reference']:.1f})")
+             lambda label, value: f"{value:.2f}/s per core  (x{value * n / medians['reference']:.1f})",
+             title=f"make mlperf-compare, {n} cores of {cpu_name()}")
         print(f"wrote {args.json} and {png}")
     shutil.rmtree(work, ignore_errors=True)
 

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only bac
 COLOURS = ["#888888", "#4c72b0", "#55a868", "#c44e52", "#8172b2", "#937860"]
 
 
-def bars(path, values, xlabel, note=lambda label, value: f"{value:.2f}"):
+def bars(path, values, xlabel, note=lambda label, value: f"{value:.2f}", title=None):
     """Horizontal bars, one per {label: value}, in order, each annotated with note(label, value):
     inside the bar where it is long enough to hold it, after it otherwise, so that no note runs
     past the chart's edge."""
@@ -23,6 +23,8 @@ def bars(path, values, xlabel, note=lambda label, value: f"{value:.2f}"):
     ax.set_xlabel(xlabel)
     ax.set_xlim(0, longest * 1.5)
     ax.invert_yaxis()
+    if title:
+        ax.set_title(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
