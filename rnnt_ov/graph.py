@@ -364,8 +364,8 @@ def project_output(model, name, weight, bias=None, new_name=None):
 def embedding_as_table(model):
     """Feed the prediction network's first LSTM the label as a one-hot vector (28) against a table
     of its input weights times the embedding, W_ih E^T (4 x 320, 28), instead of the label's
-    embedding (320) against W_ih: the same sums (exactly, at f32, up to rounding of the table) with
-    a quarter fewer multiply-adds per symbol (that layer's input half goes from 320 wide to 28).
+    embedding (320) against W_ih: the same sums, the table rounded to float32 once, with a quarter
+    fewer multiply-adds per symbol (that layer's input half goes from 320 wide to 28).
     A label past the table gives zeros either way, as OpenVINO's Gather and OneHot both do. A
     network whose first LSTM does not read the embedding directly (an INT8 one: its input is
     quantized) is left as it is. Returns whether the model was edited."""

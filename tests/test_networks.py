@@ -47,7 +47,8 @@ def test_the_prediction_network_fed_its_label_as_a_table_row_computes_the_irs_nu
         outputs = []
         for edited in (False, True):
             model = core.read_model(str(folder / "rnnt_prediction.xml"))
-            assert graph.embedding_as_table(model) if edited else True
+            if edited:
+                assert graph.embedding_as_table(model)
             graph.set_batch(model, "prediction", len(labels))
             compiled = core.compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
             result = compiled({"input.1": labels, "1": state[0], "2": state[1]})
