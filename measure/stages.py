@@ -110,9 +110,13 @@ def main():
     parser.add_argument("--slots", type=int, help="also continuous batching (Server) in this many slots")
     parser.add_argument("--joint-ir", action="store_true",
                         help="run the joint IR at every decoding step, as before the joint was split in two")
+    parser.add_argument("--no-runtime-cache", action="store_true",
+                        help="compile without OpenVINO's CPU runtime cache, as an INT8 encoder always is "
+                             "(docs/int8.md): with the FP32 IR, what that costs on this CPU")
     args = parser.parse_args()
     clips = load(args.manifest, args.dataset_dir, cli.alphabet(args.config), args.count)
     networks = OpenVINONetworks(args.ir_dir, cli.inference_precision(args.precision), args.threads,
+                                config={"CPU_RUNTIME_CACHE_CAPACITY": 0} if args.no_runtime_cache else None,
                                 projected=not args.joint_ir)
     recognizer = Recognizer(networks, features.load_featurizer(args.featurizer))
     recognizer.warm_up(args.batch)
@@ -122,6 +126,7 @@ def main():
     audio = sum(len(c) for c in clips) / features.SAMPLE_RATE
     print(f"stages: {len(clips)} utterances ({audio / len(clips):.2f} s on average), batch {args.batch}, "
           f"OpenVINO {recognizer.precision}, {'the joint IR per step' if args.joint_ir else 'the joint split in two'}, "
+          f"{'no runtime cache, ' if args.no_runtime_cache else ''}"
           f"{os.cpu_count()} cores ({cpu_name()})")
     for stage in ("features", "encoder", "decoding"):
         print(f"  {stage:<10} {spent[stage] / len(clips) * 1e3:8.2f} ms per utterance  ({spent[stage] / total:5.1%})")
