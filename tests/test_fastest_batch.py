@@ -56,6 +56,24 @@ def test_a_cpu_ir_and_precision_are_measured_once_and_remembered(tmp_path, monke
     (ir / "rnnt_encoder.xml").write_text("<net version='2'/>")
     fastest.fastest_offline_batch(Recognizer(), str(ir), str(remember), count=64, log=said.append)
     assert sizes == [16, 32, 64] * 3 and len(json.loads(remember.read_text())) == 3
+    monkeypatch.setattr(measured, "code_digest", lambda: "other code")   # this package changed: again
+    fastest.fastest_offline_batch(Recognizer(), str(ir), str(remember), count=64, log=said.append)
+    assert sizes == [16, 32, 64] * 4 and len(json.loads(remember.read_text())) == 4
+
+
+def test_the_code_digest_changes_with_any_source_file(tmp_path):
+    digest = measured.code_digest.__wrapped__                   # not cached: the files change here
+    (tmp_path / "mlperf").mkdir()
+    (tmp_path / "decoding.py").write_text("FRAMES_AHEAD = 2\n")
+    (tmp_path / "mlperf" / "sut.py").write_text("BATCH = 16\n")
+    (tmp_path / "notes.txt").write_text("not code")
+    before = digest(str(tmp_path))
+    assert len(before) == 12 and digest(str(tmp_path)) == before
+    (tmp_path / "notes.txt").write_text("other notes")
+    assert digest(str(tmp_path)) == before
+    (tmp_path / "mlperf" / "sut.py").write_text("BATCH = 32\n")
+    assert digest(str(tmp_path)) != before
+    assert len(measured.code_digest()) == 12                   # this package's own
 
 
 def test_the_random_utterances_have_dev_cleans_lengths_longest_first():

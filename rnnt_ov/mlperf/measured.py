@@ -1,7 +1,10 @@
 """What `make mlperf` measured on this CPU, remembered in one JSON file (build/mlperf/measured-here.json):
 Offline's fastest batch and rates (fastest.py), Server's load (peak.py). An entry is keyed by what
-the figure depends on, so another CPU, core count, IR set or precision measures again."""
+the figure depends on, so another CPU, core count, IR set, precision or version of this package's
+code measures again (a faster decoder can move the fastest batch and the load kept in bound)."""
+import functools
 import glob
+import hashlib
 import json
 import os
 
@@ -9,11 +12,25 @@ from ..files import write_json
 from ..networks import cpu_name
 
 
+PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))     # rnnt_ov/
+
+
+@functools.lru_cache(maxsize=None)
+def code_digest(package=PACKAGE):
+    """12 hex digits of a digest of a package's Python sources (their names and contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(glob.glob(os.path.join(package, "**", "*.py"), recursive=True)):
+        digest.update(os.path.relpath(path, package).encode())
+        with open(path, "rb") as source:
+            digest.update(source.read())
+    return digest.hexdigest()[:12]
+
+
 def key(ir_dir, precision):
-    """The CPU, its cores, the IR set (its path and files' times) and the precision."""
+    """The CPU, its cores, the IR set (its path and files' times), the precision and the code."""
     newest = max((os.stat(p).st_mtime_ns for p in glob.glob(os.path.join(ir_dir, "*.xml"))), default=0)
     return (f"{cpu_name()}, {len(os.sched_getaffinity(0))} cores | {os.path.realpath(ir_dir)} @ {newest} | "
-            f"{precision}")
+            f"{precision} | code {code_digest()}")
 
 
 def remembered(path):
