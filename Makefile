@@ -543,7 +543,7 @@ wer: $(IR_READY) $(FEATURIZER) $(MODEL_FILES)  ## DATASET=LibriSpeech/dev-clean:
 MLPERF_RUN := $(BUILD_DIR)/mlperf/$(notdir $(IR_DIR))-$(INFER_PRECISION)/$(SCENARIO)-$(MODE)
 # Offline without MLPERF_BATCH measures the fastest batch on this CPU once (rnnt_ov/mlperf/fastest.py),
 # Server without a target_qps in USER_CONF the highest load within the bound (peak.py); both are
-# remembered in build/mlperf/measured-here.json, per CPU, IR set and precision.
+# remembered in build/mlperf/measured-here.json, per CPU, IR set, precision and code (and Offline run size).
 MLPERF_BATCH_ARGS = $(if $(MLPERF_BATCH),--batch $(MLPERF_BATCH) )--remember $(BUILD_DIR)/mlperf/measured-here.json
 mlperf: $(IR_READY) $(FEATURIZER) $(MODEL_FILES) $(MLPERF_CONF) $(MANIFEST) $(USER_CONF)  ## MANIFEST=dev-clean-wav.json (or DATASET=LibriSpeech/dev-clean): MLPerf LoadGen, SCENARIO, MODE
 	@mkdir -p $(dir $(MLPERF_RUN))

@@ -39,26 +39,33 @@ def test_a_cpu_ir_and_precision_are_measured_once_and_remembered(tmp_path, monke
     ir.mkdir()
     (ir / "rnnt_encoder.xml").write_text("<net/>")
     sizes = []
-    monkeypatch.setattr(fastest, "utterances_per_second",
-                        lambda recognizer, feats, batch: sizes.append(batch) or {16: 20.0, 32: 25.0}.get(batch, 10.0))
+
+    def rate(recognizer, batches):
+        size = len(batches[0])
+        sizes.append(size)
+        return {16: 20.0, 32: 25.0}.get(size, 10.0)
+    monkeypatch.setattr(fastest, "utterances_per_second", rate)
     remember, said = tmp_path / "mlperf" / "measured-here.json", []
-    assert fastest.fastest_offline_batch(Recognizer(), str(ir), str(remember), count=64, log=said.append) == 32
-    assert sizes == [16, 32, 64]              # 128 and 256 are more than the 64 utterances measured on
-    entry = json.loads(remember.read_text())[measured.key(str(ir), "bf16")]
-    assert entry["batch"] == 32 and entry["utterances_per_second"] == {"16": 20.0, "32": 25.0, "64": 10.0}
-    assert said[-1].startswith("mlperf: Offline batch 32, the fastest on this CPU at bf16") and "measured now" in said[-1]
+    assert fastest.fastest_offline_batch(Recognizer(), str(ir), str(remember), log=said.append) == 32
+    assert sizes == [16, 32, 64, 128]         # 256 never run: two in a row were slower
+    entry = json.loads(remember.read_text())[fastest.key(str(ir), "bf16", fastest.RUN_SAMPLES)]
+    assert entry["batch"] == 32 and entry["utterances_per_second"] == {"16": 20.0, "32": 25.0, "64": 10.0, "128": 10.0}
+    assert said[-1].startswith("mlperf: Offline batch 32, the fastest on this CPU at bf16 for a run of 24576 samples")
+    assert "measured now" in said[-1]
 
     assert fastest.fastest_offline_batch(Recognizer(), str(ir), str(remember), log=said.append) == 32
-    assert sizes == [16, 32, 64] and f"measured before, {remember}" in said[-1]
+    assert sizes == [16, 32, 64, 128] and f"measured before, {remember}" in said[-1]
 
-    Recognizer.precision = "f32"                 # another precision, or the IR rebuilt: measured again
-    fastest.fastest_offline_batch(Recognizer(), str(ir), str(remember), count=64, log=said.append)
+    # A run of other samples, another precision, the IR rebuilt, other code: measured again.
+    fastest.fastest_offline_batch(Recognizer(), str(ir), str(remember), samples=40, log=said.append)
+    assert sizes[4:] == [16, 32]              # a run of 40 samples has no batch of 64
+    Recognizer.precision = "f32"
+    fastest.fastest_offline_batch(Recognizer(), str(ir), str(remember), log=said.append)
     (ir / "rnnt_encoder.xml").write_text("<net version='2'/>")
-    fastest.fastest_offline_batch(Recognizer(), str(ir), str(remember), count=64, log=said.append)
-    assert sizes == [16, 32, 64] * 3 and len(json.loads(remember.read_text())) == 3
-    monkeypatch.setattr(measured, "code_digest", lambda: "other code")   # this package changed: again
-    fastest.fastest_offline_batch(Recognizer(), str(ir), str(remember), count=64, log=said.append)
-    assert sizes == [16, 32, 64] * 4 and len(json.loads(remember.read_text())) == 4
+    fastest.fastest_offline_batch(Recognizer(), str(ir), str(remember), log=said.append)
+    monkeypatch.setattr(measured, "code_digest", lambda: "other code")
+    fastest.fastest_offline_batch(Recognizer(), str(ir), str(remember), log=said.append)
+    assert sizes[6:] == [16, 32, 64, 128] * 3 and len(json.loads(remember.read_text())) == 5
 
 
 def test_the_code_digest_changes_with_any_source_file(tmp_path):
@@ -76,8 +83,24 @@ def test_the_code_digest_changes_with_any_source_file(tmp_path):
     assert len(measured.code_digest()) == 12                   # this package's own
 
 
-def test_the_random_utterances_have_dev_cleans_lengths_longest_first():
-    feats = fastest.random_features(256)
-    frames = [len(f) for f in feats]
-    assert frames == sorted(frames, reverse=True) and all(f.shape[1] == 240 for f in feats)
-    assert 6.0 < sum(frames) / len(frames) * 0.03 < 6.5          # 30 ms per encoder input frame: 6.25 s
+def frames(batches):
+    return [[len(f) for f in batch] for batch in batches]
+
+
+def test_each_size_is_measured_on_batches_as_the_run_forms_them():
+    """Dev-clean's lengths for the run's samples, sorted longest first, cut into batches, some
+    from evenly spaced places: the padding of the real run, over its range of lengths."""
+    small = frames(fastest.run_batches(16))                # a valid run: 24576 samples
+    assert len(small) == 16 and all(len(b) == 16 and b == sorted(b, reverse=True) for b in small)
+    assert [b[0] for b in small] == sorted((b[0] for b in small), reverse=True)
+    assert small[0][0] > 350 and small[-1][-1] < 80        # from 15 s down to 2 s (30 ms a frame)
+    assert all(b[0] - b[-1] <= 2 for b in small)           # a frame or two of padding
+    every = [n for b in small for n in b]
+    assert 6.0 < sum(every) / len(every) * 0.03 < 6.6      # about dev-clean's mean, 6.25 s
+    assert all(f.shape[1] == 240 for b in fastest.run_batches(16, count=32) for f in b)
+
+    large = frames(fastest.run_batches(256))               # two batches, padded little in such a run
+    assert [len(b) for b in large] == [256, 256] and all(b[0] - b[-1] < 0.1 * b[0] for b in large)
+    short_run = frames(fastest.run_batches(256, samples=1024))
+    assert [len(b) for b in short_run] == [256, 256] and short_run[0][0] - short_run[0][-1] > 40
+    assert [len(b) for b in frames(fastest.run_batches(64, samples=40))] == [40]     # the whole run

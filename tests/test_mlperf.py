@@ -183,24 +183,25 @@ def test_a_batch_that_cannot_run_gets_one_line_before_loadgen_starts(run, datase
 def test_offline_without_a_batch_measures_the_fastest_here_once(configured_builds, checkpoint, tmp_path):
     """The search on the IR itself (a few short candidates and utterances: the real one tries 16
     to 256 on 256 utterances), remembered for the next run."""
-    from rnnt_ov.mlperf import fastest, measured
+    from rnnt_ov.mlperf import fastest
     from rnnt_ov.recognizer import Recognizer
     build, _, _, _ = configured_builds
     ir = build / "ir" / "seqdynamic-batch4-FP32-ovc"
     recognizer = Recognizer.from_ir(str(ir), str(build / "weights" / "featurizer.npz"))
     remember, said = tmp_path / "measured-here.json", []
-    batch = fastest.fastest_offline_batch(recognizer, str(ir), str(remember), count=6, candidates=(1, 2, 4), log=said.append)
-    entry = json.loads(remember.read_text())[measured.key(str(ir), "f32")]
+    batch = fastest.fastest_offline_batch(recognizer, str(ir), str(remember), samples=12, count=6, candidates=(1, 2, 4),
+                                          log=said.append)
+    entry = json.loads(remember.read_text())[fastest.key(str(ir), "f32", 12)]
     assert batch == entry["batch"] in (1, 2, 4) and set(entry["utterances_per_second"]) <= {"1", "2", "4"}
     assert all(rate > 0 for rate in entry["utterances_per_second"].values()), said
 
     class CannotRun:             # the next run on this CPU: the batch is read back, nothing is run
         precision = "f32"
-    assert fastest.fastest_offline_batch(CannotRun(), str(ir), str(remember), log=said.append) == batch
+    assert fastest.fastest_offline_batch(CannotRun(), str(ir), str(remember), samples=12, log=said.append) == batch
     assert "measured before" in said[-1]
     # The rate Offline expects: the search's at its batch; at another batch, measured then.
-    assert fastest.measured_rate(CannotRun(), str(ir), str(remember), batch) == entry["utterances_per_second"][str(batch)]
-    assert fastest.measured_rate(recognizer, str(ir), str(remember), 3, count=6) > 0
+    assert fastest.measured_rate(CannotRun(), str(ir), str(remember), batch, 12) == entry["utterances_per_second"][str(batch)]
+    assert fastest.measured_rate(recognizer, str(ir), str(remember), 3, 12, count=6) > 0
 
 
 def test_server_without_a_load_finds_the_highest_within_the_bound_and_offers_90_percent(run, dataset,
@@ -227,18 +228,19 @@ def test_server_without_a_load_finds_the_highest_within_the_bound_and_offers_90_
 def test_offline_without_a_batch_runs_at_the_one_measured_before(run, dataset, configured_builds, tmp_path):
     """make mlperf remembers the fastest batch in build/mlperf/measured-here.json, per CPU, IR set
     and precision; here one written beforehand (3: no search would pick it) is the one it runs."""
-    from rnnt_ov.mlperf import measured
+    from rnnt_ov.mlperf import fastest
     build, _, _, _ = configured_builds
     ir = build / "ir" / "seqdynamic-batch4-FP32-ovc"
     remember = build / "mlperf" / "measured-here.json"
     remember.parent.mkdir(exist_ok=True)
-    remember.write_text(json.dumps({measured.key(str(ir), "f32"): {"batch": 3, "utterances_per_second": {"3": 2.5}}}))
+    here = fastest.key(str(ir), "f32", 12)                                 # TINY_CONF's 12 samples
+    remember.write_text(json.dumps({here: {"batch": 3, "utterances_per_second": {"3": 2.5}}}))
     # A user.conf that does not say what Offline should expect: the rate measured, plus 20%.
     conf = tmp_path / "user.conf"
     conf.write_text(TINY_CONF.replace("*.Offline.target_qps = 1\n", ""))
     result = run(*CONFIGURATION, "MLPERF_BATCH=", "mlperf", f"MANIFEST={dataset['manifest']}", f"USER_CONF={conf}")
-    assert f"mlperf: Offline batch 3, the fastest on this CPU at f32 (utterances/s by batch, encoder and decoding: " \
-           f"3: 2.5; measured before, {remember})" in result.stdout
+    assert f"mlperf: Offline batch 3, the fastest on this CPU at f32 for a run of 12 samples (utterances/s by batch, " \
+           f"encoder and decoding: 3: 2.5; measured before, {remember})" in result.stdout
     assert "mlperf: Offline expects 3 samples/s (2.5 measured here at batch 3, +20%)" in result.stdout
     assert re.search(r"^target_qps : 3$", result.stdout, re.M)             # in LoadGen's summary
     assert re.search(r"^mlperf: Offline performance, .* at batch 3$", result.stdout, re.M)

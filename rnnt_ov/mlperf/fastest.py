@@ -1,15 +1,19 @@
 """The Offline batch that runs fastest on this CPU: measured once, then remembered.
 
-Which batch is fastest depends on the CPU and the precision. On 2 Zen 4 cores (VNNI, no AMX) the
-INT8 encoder runs fastest at 32 utterances and the bf16 one at 16; larger batches run slower,
-their activations out of the caches and each decoding step dearer per row. Intel's MLPerf record
-ran batches of 256 on AMX. So when no MLPERF_BATCH is given, Offline measures instead of assuming:
-the recognizer (encoder and decoding; the features cost the same at any batch) on COUNT utterances
-of random features whose lengths follow dev-clean's (lengths.py), longest first, at 16, 32, 64, ...
-utterances per batch (each size first run once on its longest utterance, as the SUT warms up),
-until two sizes in a row run slower than the fastest so far. Random features, not the dataset's:
-MLPerf's rules keep the performance set out of tuning. The result is remembered in a JSON file,
-per CPU, core count, IR set (its path and files' times) and precision, so a CPU measures it once.
+Which batch is fastest depends on the CPU, the precision, and how many samples the run issues:
+the run sorts them by length, longest first, so its batches pad less the more samples it has.
+So when no MLPERF_BATCH is given, Offline measures instead of assuming: the recognizer (encoder
+and decoding; the features cost the same at any batch) at 16, 32, 64, ... utterances per batch
+(each size first run once on a full batch of the longest utterance, as the SUT warms up), until
+two sizes in a row run slower than the fastest so far. Each size is measured on batches formed as
+the run forms them: the lengths of as many samples as it issues (dev-clean's, lengths.py) sorted
+longest first and cut into batches, of which max(2, COUNT / batch) are taken from evenly spaced
+places, with random features of those lengths. Measured instead on COUNT utterances alone, a
+batch of 128 or 256 spanned half or all of dev-clean's lengths and padded most of its frames:
+on 2 Zen 4 cores that search picked 16, where LoadGen runs of 2048 samples ran 5-14% faster at 64.
+Random features, not the dataset's: MLPerf's rules keep the performance set out of tuning. The
+result is remembered in a JSON file, per CPU, core count, IR set (its path and files' times),
+precision, version of the code and the run's sample count, so a CPU measures it once.
 
     python -m rnnt_ov.mlperf.fastest --ir-dir IR --featurizer F --config rnnt.toml --remember F.json
 """
@@ -25,7 +29,8 @@ from . import measured
 from .lengths import durations
 
 CANDIDATES = (16, 32, 64, 128, 256)
-COUNT = 256
+COUNT = 256                 # utterances measured per batch size, at least two batches of it
+RUN_SAMPLES = 24576         # what a valid Offline run issues at least (r1.0's mlperf.conf)
 
 
 def search(rate_at, candidates):
@@ -46,41 +51,57 @@ def search(rate_at, candidates):
     return best, rates
 
 
-def random_features(count, seed=1):
-    """Encoder inputs of `count` utterances with dev-clean's lengths, longest first."""
+def run_batches(batch, samples=RUN_SAMPLES, count=COUNT, seed=1):
+    """Batches of `batch` utterances' random encoder inputs, as an Offline run of `samples`
+    samples forms them: their lengths (dev-clean's) sorted longest first and cut into batches,
+    max(2, count // batch) of them taken from the middles of as many equal parts of the run
+    (all of it, as one batch, where it holds fewer than `batch`)."""
+    frames = sorted((features.num_frames(int(s * features.SAMPLE_RATE)) for s in durations(samples, seed)), reverse=True)
+    batch = min(batch, samples)
+    parts = max(1, min(max(2, count // batch), samples // batch))
+    starts = [min(samples - batch, max(0, round((i + 0.5) * samples / parts - batch / 2))) for i in range(parts)]
     rng = np.random.default_rng(seed)
-    frames = sorted((features.num_frames(int(s * features.SAMPLE_RATE)) for s in durations(count, seed)), reverse=True)
-    return [rng.standard_normal((n, ENCODER_FEATURES), np.float32) for n in frames]
+    return [[rng.standard_normal((n, ENCODER_FEATURES), np.float32) for n in frames[start:start + batch]]
+            for start in starts]
 
 
-def utterances_per_second(recognizer, feats, batch):
-    """The recognizer's rate on `feats` (longest first) run `batch` at a time; None if a batch of
-    the longest does not run here (memory)."""
+def utterances_per_second(recognizer, batches):
+    """The recognizer's rate on `batches` (each a list of encoder inputs, longest first); None if
+    a full batch of the longest does not run here (memory)."""
+    size = max(map(len, batches))
+    longest = max((f for b in batches for f in b), key=len)
     try:
-        recognizer.warm_up(batch)
-        recognizer.decode_features([feats[0]] * batch)
+        recognizer.warm_up(size)
+        recognizer.decode_features([longest] * size)
     except (MemoryError, RuntimeError):
         return None
     began = time.perf_counter()
-    for first in range(0, len(feats), batch):
-        recognizer.decode_features(feats[first:first + batch])
-    return len(feats) / (time.perf_counter() - began)
+    for feats in batches:
+        recognizer.decode_features(feats)
+    return sum(map(len, batches)) / (time.perf_counter() - began)
 
 
-def fastest_offline_batch(recognizer, ir_dir, remember=None, count=COUNT, candidates=CANDIDATES,
-                          log=lambda line: print(line, flush=True)):
-    """The fastest Offline batch of this recognizer here: from `remember` (a JSON file) when this
-    CPU, IR set and precision were measured before, else measured and added to it. None if not
-    even the smallest candidate runs here."""
+def key(ir_dir, precision, samples):
+    """Where a batch is remembered: the CPU, IR set, precision and code (measured.key) and the
+    run's sample count."""
+    return f"{measured.key(ir_dir, precision)} | Offline, runs of {samples} samples"
+
+
+def fastest_offline_batch(recognizer, ir_dir, remember=None, samples=RUN_SAMPLES, count=COUNT,
+                          candidates=CANDIDATES, log=lambda line: print(line, flush=True)):
+    """The fastest batch of this recognizer here for an Offline run of `samples` samples: from
+    `remember` (a JSON file) when this CPU, IR set, precision and code were measured for such a run
+    before, else measured and added to it. None if not even the smallest candidate runs here."""
     found = measured.remembered(remember)
-    here = measured.key(ir_dir, recognizer.precision)
+    here = key(ir_dir, recognizer.precision, samples)
     if here in found:
         entry, how = found[here], f"measured before, {remember}"
     else:
-        log(f"mlperf: measuring the fastest Offline batch on this CPU ({count} utterances of random features "
-            f"with dev-clean's lengths, at {', '.join(map(str, candidates))} until two run slower); once")
-        feats = random_features(count)
-        best, rates = search(lambda b: utterances_per_second(recognizer, feats, b), [c for c in candidates if c <= count])
+        tried = [c for c in candidates if c <= max(samples, min(candidates))]
+        log(f"mlperf: measuring the fastest Offline batch on this CPU for a run of {samples} samples (random "
+            f"features with dev-clean's lengths, batched as the run batches them, {count} utterances or two "
+            f"batches per size, at {', '.join(map(str, tried))} until two run slower); once")
+        best, rates = search(lambda b: utterances_per_second(recognizer, run_batches(b, samples, count)), tried)
         if best is None:
             return None
         entry = {"batch": best, "utterances_per_second": {str(b): round(r, 2) for b, r in rates.items()},
@@ -90,30 +111,33 @@ def fastest_offline_batch(recognizer, ir_dir, remember=None, count=COUNT, candid
             measured.remember(remember, found, here, entry)
             how += f", remembered in {remember}"
     rates = ", ".join(f"{b}: {r}" for b, r in entry["utterances_per_second"].items())
-    log(f"mlperf: Offline batch {entry['batch']}, the fastest on this CPU at {recognizer.precision} "
-        f"(utterances/s by batch, encoder and decoding: {rates}; {how})")
+    log(f"mlperf: Offline batch {entry['batch']}, the fastest on this CPU at {recognizer.precision} for a run of "
+        f"{samples} samples (utterances/s by batch, encoder and decoding: {rates}; {how})")
     return entry["batch"]
 
 
-def measured_rate(recognizer, ir_dir, remember, batch, count=COUNT):
-    """Utterances/s of this recognizer here at `batch` (encoder and decoding): as the search
-    measured it (`remember`), else measured now on COUNT utterances of random features."""
-    entry = measured.remembered(remember).get(measured.key(ir_dir, recognizer.precision), {})
+def measured_rate(recognizer, ir_dir, remember, batch, samples=RUN_SAMPLES, count=COUNT):
+    """Utterances/s of this recognizer here at `batch` (encoder and decoding) in a run of
+    `samples` samples: as the search measured it (`remember`), else measured now."""
+    entry = measured.remembered(remember).get(key(ir_dir, recognizer.precision, samples), {})
     rate = entry.get("utterances_per_second", {}).get(str(batch))
-    return rate if rate is not None else utterances_per_second(recognizer, random_features(count), batch)
+    return rate if rate is not None else utterances_per_second(recognizer, run_batches(batch, samples, count))
 
 
 def main():
     parser = cli.parser(__spec__.name, __doc__)
     cli.add_recognizer_arguments(parser)
     parser.add_argument("--remember", help="JSON file of the batches measured before (read, and written)")
-    parser.add_argument("--count", type=int, default=COUNT, help="utterances per batch size (default: %(default)s)")
+    parser.add_argument("--samples", type=int, default=RUN_SAMPLES,
+                        help="samples the Offline run issues, batched longest first (default: %(default)s)")
+    parser.add_argument("--count", type=int, default=COUNT,
+                        help="utterances measured per batch size, at least two batches (default: %(default)s)")
     parser.add_argument("--candidates", default=",".join(map(str, CANDIDATES)),
                         help="batch sizes to try, in increasing order (default: %(default)s)")
     args = parser.parse_args()
     recognizer = Recognizer.from_ir(args.ir_dir, args.featurizer, cli.inference_precision(args.precision))
     candidates = [int(c) for c in args.candidates.split(",")]
-    print(fastest_offline_batch(recognizer, args.ir_dir, args.remember, args.count, candidates,
+    print(fastest_offline_batch(recognizer, args.ir_dir, args.remember, args.samples, args.count, candidates,
                                 log=lambda line: print(line, file=sys.stderr, flush=True)))
 
 

@@ -81,7 +81,7 @@ def expect_offline_rate(args, settings, recognizer, batch):
     EXPECTED_MARGIN, so that LoadGen issues samples for the rules' minimum duration."""
     if conf_value(args.user_conf, "rnnt", "Offline", "target_qps") is not None:
         return
-    rate = measured_rate(recognizer, args.ir_dir, args.remember, batch)
+    rate = measured_rate(recognizer, args.ir_dir, args.remember, batch, settings.min_query_count)
     if rate is None:
         raise SettingError(f"MLPERF_BATCH={batch} does not run here (memory): use a smaller MLPERF_BATCH")
     settings.offline_expected_qps = round(rate * EXPECTED_MARGIN, 2)
@@ -122,7 +122,8 @@ def run(args):
     recognizer = Recognizer.from_ir(args.ir_dir, args.featurizer, cli.inference_precision(args.precision))
     batch = args.batch
     if batch is None and args.scenario == "Offline":
-        batch = fastest_offline_batch(recognizer, args.ir_dir, args.remember)
+        # As many samples as LoadGen issues at least: the run's batches pad less, the more it has.
+        batch = fastest_offline_batch(recognizer, args.ir_dir, args.remember, settings.min_query_count)
         if batch is None:
             raise SettingError(f"not even a batch of {min(CANDIDATES)} runs here (memory): give a smaller MLPERF_BATCH")
     batch = batch or fastest_batch(args.scenario)
