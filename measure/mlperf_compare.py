@@ -96,11 +96,12 @@ class Systems:
 
 
 def offline_batch(args, system):
-    """The system's fastest Offline batch on this CPU, as make mlperf finds it (fastest.py)."""
+    """The system's fastest Offline batch on this CPU for runs of SAMPLES samples, as make mlperf
+    finds it (fastest.py)."""
     weights, precision = system.split("-")
     found = run([sys.executable, "-m", "rnnt_ov.mlperf.fastest", "--ir-dir", args.int8_ir_dir if weights == "int8" else args.ir_dir,
                  "--featurizer", args.featurizer, "--config", args.config, "--precision", precision,
-                 *(["--remember", args.remember] if args.remember else [])])
+                 "--samples", str(args.samples), *(["--remember", args.remember] if args.remember else [])])
     print(found.stderr.strip().splitlines()[-1], file=sys.stderr, flush=True)
     return int(found.stdout.split()[-1])
 
