@@ -7,13 +7,12 @@ load no system keeps up with, whose completed queries per second are the system'
 a bisection below it for the highest load whose 99th percentile latency stays within the bound
 (as make mlperf-compare's Server search). A trial's 99th percentile is that of a few hundred
 queries, a ten-minute run's of many thousand, so the run offers MARGIN of what the trials found.
-The result is remembered beside the Offline batch (fastest.py), per CPU, IR set, precision, slots
-and the slots' steps (streaming.py), so a CPU searches once.
+The result is remembered beside the Offline batch (fastest.py), per CPU, IR set, precision, code
+(measured.key: the slots' steps in streaming.py among it) and slots, so a CPU searches once.
 """
 import time
 
 from . import measured
-from ..streaming import CHUNK_FRAMES, MIN_CHUNK_FRAMES
 
 TRIAL_QUERIES = 500
 STEPS = 5
@@ -36,9 +35,9 @@ def bisect(p99_at, capacity, bound_ms, steps=STEPS):
 
 
 def key(ir_dir, precision, slots):
-    """Where a Server load is remembered: the CPU, IR set and precision (measured.key), the slots,
-    and how they step through their queries (a load found with other steps is found again)."""
-    return f"{measured.key(ir_dir, precision)} | Server, {slots} slots, steps of {MIN_CHUNK_FRAMES}-{CHUNK_FRAMES} frames"
+    """Where a Server load is remembered: the CPU, IR set, precision and code (measured.key: a load
+    found with other code, such as other steps, is found again) and the slots."""
+    return f"{measured.key(ir_dir, precision)} | Server, {slots} slots"
 
 
 def server_load(trial, ir_dir, precision, slots, bound_ms, remember=None, queries=TRIAL_QUERIES,
