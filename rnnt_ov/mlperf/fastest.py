@@ -7,8 +7,9 @@ and decoding; the features cost the same at any batch) at 16, 32, 64, ... uttera
 (each size first run once on a full batch of the longest utterance, as the SUT warms up), until
 two sizes in a row run slower than the fastest so far. Each size is measured on batches formed as
 the run forms them: the lengths of as many samples as it issues (dev-clean's, lengths.py) sorted
-longest first and cut into batches, of which max(2, COUNT / batch) are taken from evenly spaced
-places, with random features of those lengths. Measured instead on COUNT utterances alone, a
+longest first and cut into batches; the first (longest) batch, and one from the middle of each of
+max(2, COUNT / batch) equal parts of the rest, weighted by its part's share of the run; random
+features of those lengths. Measured instead on COUNT utterances alone, a
 batch of 128 or 256 spanned half or all of dev-clean's lengths and padded most of its frames:
 on 2 Zen 4 cores that search picked 16, where LoadGen runs of 2048 samples ran 5-14% faster at 64.
 Random features, not the dataset's: MLPerf's rules keep the performance set out of tuning. The
@@ -52,33 +53,42 @@ def search(rate_at, candidates):
 
 
 def run_batches(batch, samples=RUN_SAMPLES, count=COUNT, seed=1):
-    """Batches of `batch` utterances' random encoder inputs, as an Offline run of `samples`
-    samples forms them: their lengths (dev-clean's) sorted longest first and cut into batches,
-    max(2, count // batch) of them taken from the middles of as many equal parts of the run
-    (all of it, as one batch, where it holds fewer than `batch`)."""
+    """[(weight, batch)]: batches of `batch` utterances' random encoder inputs as an Offline run of
+    `samples` samples forms them (their lengths, dev-clean's, sorted longest first and cut into
+    batches), each with how many of the run's batches it stands for. The first, longest batch is
+    always one of them, on its own: it pads most (frames to 15 s), and in a short run it is a large
+    share (one of 8 at 128 of 1024 samples). The rest stand for max(2, count // batch) equal parts
+    of the run's other batches, each measured on the batch in its middle; every batch where there
+    are no more than that."""
     frames = sorted((features.num_frames(int(s * features.SAMPLE_RATE)) for s in durations(samples, seed)), reverse=True)
     batch = min(batch, samples)
-    parts = max(1, min(max(2, count // batch), samples // batch))
-    starts = [min(samples - batch, max(0, round((i + 0.5) * samples / parts - batch / 2))) for i in range(parts)]
+    others = -(-samples // batch) - 1                   # the run's batches after the first
+    parts = min(max(2, count // batch), others)
+    bounds = np.linspace(1, others + 1, parts + 1).round().astype(int)
+    chosen = [(1, 0)] + [(int(hi - lo), int((lo + hi - 1) // 2)) for lo, hi in zip(bounds[:-1], bounds[1:])]
     rng = np.random.default_rng(seed)
-    return [[rng.standard_normal((n, ENCODER_FEATURES), np.float32) for n in frames[start:start + batch]]
-            for start in starts]
+    return [(weight, [rng.standard_normal((n, ENCODER_FEATURES), np.float32) for n in frames[i * batch:(i + 1) * batch]])
+            for weight, i in chosen]
 
 
 def utterances_per_second(recognizer, batches):
-    """The recognizer's rate on `batches` (each a list of encoder inputs, longest first); None if
-    a full batch of the longest does not run here (memory)."""
-    size = max(map(len, batches))
-    longest = max((f for b in batches for f in b), key=len)
+    """The recognizer's rate on a run's `batches` ([(weight, encoder inputs longest first)], as
+    run_batches forms them): the utterances they stand for over the time they stand for. None if a
+    full batch of the longest does not run here (memory)."""
+    size = max(len(b) for _, b in batches)
+    longest = max((f for _, b in batches for f in b), key=len)
     try:
         recognizer.warm_up(size)
         recognizer.decode_features([longest] * size)
     except (MemoryError, RuntimeError):
         return None
-    began = time.perf_counter()
-    for feats in batches:
+    utterances = seconds = 0.0
+    for weight, feats in batches:
+        began = time.perf_counter()
         recognizer.decode_features(feats)
-    return sum(map(len, batches)) / (time.perf_counter() - began)
+        seconds += weight * (time.perf_counter() - began)
+        utterances += weight * len(feats)
+    return utterances / seconds
 
 
 def key(ir_dir, precision, samples):
