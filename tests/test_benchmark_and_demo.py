@@ -14,6 +14,7 @@ def test_demo_runs_the_recipe_verify_and_a_quick_benchmark_offline(demo):
     build, result = demo
     assert "SYNTHETIC weights" in result.stdout
     assert "verify: PASS" in result.stdout
+    assert "(T=dynamic, run at 157, 40, 301, B=4, FP32 weights)" in result.stdout   # verify at three lengths
     assert (build / "demo/ir/seqdynamic-batch4-FP32-ovc/rnnt_encoder.xml").exists()
     for line in ("latency, batch 1", "throughput, batch 4", "greedy decode", "real-time factor",
                  "peak memory", "benchmark_app", "batched greedy decode (as make mlperf runs it)"):
