@@ -59,13 +59,15 @@ class Systems:
     def __init__(self, args, work):
         self.args, self.work = args, work
         default = cpu_default_precision()
-        self.labels = {
-            "reference": "upstream's PyTorch reference SUT, batch 1",
-            "fp32-f32": f"FP32 IR, OpenVINO f32, batch {args.batch['fp32-f32']}",
-            "fp32-default": f"FP32 IR, OpenVINO {default} (CPU default), batch {args.batch['fp32-default']}",
+        self.names = {      # Server and SingleStream run each at a batch of its own
+            "reference": "upstream's PyTorch reference SUT",
+            "fp32-f32": "FP32 IR, OpenVINO f32",
+            "fp32-default": f"FP32 IR, OpenVINO {default} (CPU default)",
         }
         if args.int8_ir_dir:
-            self.labels["int8-default"] = f"INT8 IR, OpenVINO {default} (CPU default), batch {args.batch['int8-default']}"
+            self.names["int8-default"] = f"INT8 IR, OpenVINO {default} (CPU default)"
+        self.labels = {name: f"{text}, batch {1 if name == 'reference' else args.batch[name]}"     # Offline's
+                       for name, text in self.names.items()}
 
     def user_conf(self, name, lines):
         path = os.path.join(self.work, f"{name}.conf")
@@ -249,7 +251,7 @@ def main():
         same, total, share = equal[name]
         print(f"  {label:<56} {medians[name]:10.2f} {medians[name] / n:9.2f} {medians[name] / medians['reference']:7.1f}"
               f"   {same}/{total} ({same / total:.1%}); {share:.1%}" + ("  (the first utterances)" if name == "reference" else ""))
-    system = systems.labels[best].rsplit(",", 1)[0]          # without its Offline batch
+    system = systems.names[best]
     if served:
         print(f"Server ({system}, at most {args.server_batch} together): {served['queries_per_second']:.2f} "
               f"queries/s ({served['queries_per_second'] / n:.2f} per core), 99th percentile {served['p99_ms']:.0f} ms "

@@ -369,19 +369,17 @@ def embedding_as_table(model):
     A label past the table gives zeros either way, as OpenVINO's Gather and OneHot both do. A
     network whose first LSTM does not read the embedding directly (an INT8 one: its input is
     quantized) is left as it is. Returns whether the model was edited."""
-    for lstm in model.get_ordered_ops():
-        if lstm.get_type_name() != "LSTMSequence":
-            continue
-        gather = lstm.input(0).get_source_output().get_node()
-        if gather.get_type_name() != "Gather" or gather.input(1).get_source_output().get_node().get_type_name() != "Parameter":
-            return False
-        embedding = value(gather.input(0).get_source_output())                    # (labels, 320)
-        weights = value(lstm.input(4).get_source_output())                          # (1, 4 x hidden, 320)
-        table = np.einsum("dgi,li->dgl", weights.astype(np.float64), embedding.astype(np.float64))
-        one_hot = ops.one_hot(gather.input(1).get_source_output(), ops.constant(np.int64(len(embedding))),
-                              ops.constant(np.float32(1)), ops.constant(np.float32(0)), -1)
-        lstm.input(0).replace_source_output(one_hot.output(0))
-        lstm.input(4).replace_source_output(ops.constant(table.astype(np.float32)).output(0))
-        model.validate_nodes_and_infer_types()
-        return True
-    return False
+    lstm = next((op for op in model.get_ordered_ops() if op.get_type_name() == "LSTMSequence"), None)
+    gather = lstm and lstm.input(0).get_source_output().get_node()
+    if not gather or gather.get_type_name() != "Gather" or \
+            gather.input(1).get_source_output().get_node().get_type_name() != "Parameter":
+        return False
+    embedding = value(gather.input(0).get_source_output())                    # (labels, 320)
+    weights = value(lstm.input(4).get_source_output())                          # (1, 4 x hidden, 320)
+    table = np.einsum("dgi,li->dgl", weights.astype(np.float64), embedding.astype(np.float64))
+    one_hot = ops.one_hot(gather.input(1).get_source_output(), ops.constant(np.int64(len(embedding))),
+                          ops.constant(np.float32(1)), ops.constant(np.float32(0)), -1)
+    lstm.input(0).replace_source_output(one_hot.output(0))
+    lstm.input(4).replace_source_output(ops.constant(table.astype(np.float32)).output(0))
+    model.validate_nodes_and_infer_types()
+    return True

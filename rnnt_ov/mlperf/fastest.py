@@ -9,9 +9,9 @@ two sizes in a row run slower than the fastest so far. Each size is measured on 
 the run forms them: the lengths of as many samples as it issues (dev-clean's, lengths.py) sorted
 longest first and cut into batches; the first (longest) batch, and one from the middle of each of
 max(2, COUNT / batch) equal parts of the rest, weighted by its part's share of the run; random
-features of those lengths. Measured instead on COUNT utterances alone, a
-batch of 128 or 256 spanned half or all of dev-clean's lengths and padded most of its frames:
-on 2 Zen 4 cores that search picked 16, where LoadGen runs of 2048 samples ran 5-14% faster at 64.
+features of those lengths. Measured instead on COUNT utterances alone, a batch of 128 or 256
+spanned half or all of dev-clean's lengths and padded most of its frames: on 2 Zen 4 cores that
+search picked 16, where LoadGen runs of 2048 samples ran 5-14% faster at 64.
 Random features, not the dataset's: MLPerf's rules keep the performance set out of tuning. The
 result is remembered in a JSON file, per CPU, core count, IR set (its path and files' times),
 precision, version of the code and the run's sample count, so a CPU measures it once.
