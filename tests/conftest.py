@@ -42,11 +42,17 @@ def ir_dir(build, seq_len=157, batch=1, precision="FP32", converter="mo"):
     return build / "ir" / f"seq{seq_len}-batch{batch}-{precision}{'-ovc' if converter == 'ovc' else ''}"
 
 
+# The environment of the tests' own make runs: a user's shell's, without the flags of the make
+# that runs pytest (`make test` builds its environments at -j2; its jobserver is not theirs).
+MAKE_ENV = {name: value for name, value in os.environ.items()
+            if name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+
+
 def make(build_dir, *args, check=True, timeout=600):
     """Run the project's Makefile with its outputs in build_dir; return the CompletedProcess."""
     cmd = ["make", "--no-print-directory", "-C", str(PROJECT), f"BUILD_DIR={build_dir}",
            f"VENV={VENV}", f"OVC_VENV={OVC_VENV}", *args]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=MAKE_ENV)
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({result.returncode}):\n"
                              f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")

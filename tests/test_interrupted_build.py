@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OVC_VENV, PROJECT, VENV, demo_build, files, ir_dir, leftovers, make
+from conftest import MAKE_ENV, OVC_VENV, PROJECT, VENV, demo_build, files, ir_dir, leftovers, make
 
 pytestmark = pytest.mark.slow      # runs make to build: left out of make test-fast
 
@@ -77,7 +77,7 @@ def interrupt(build, args, marker, sig):
     # A process started in the background may inherit SIGINT ignored, and make keeps it so: give
     # make the default handling a terminal's Ctrl-C meets.
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                               env=MAKE_ENV, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     began = time.time_ns() - 1_000_000          # the file system's clock may lag a little
     deadline = time.monotonic() + 120
     try:
