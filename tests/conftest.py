@@ -48,13 +48,18 @@ MAKE_ENV = {name: value for name, value in os.environ.items()
             if name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
 
 
+def make_command(build_dir, *args):
+    """The project's Makefile run on build_dir with the tests' two environments, as a list."""
+    return ["make", "--no-print-directory", "-C", str(PROJECT), f"BUILD_DIR={build_dir}",
+            f"VENV={VENV}", f"OVC_VENV={OVC_VENV}", *args]
+
+
 def make(build_dir, *args, check=True, timeout=600):
     """Run the project's Makefile with its outputs in build_dir; return the CompletedProcess."""
-    cmd = ["make", "--no-print-directory", "-C", str(PROJECT), f"BUILD_DIR={build_dir}",
-           f"VENV={VENV}", f"OVC_VENV={OVC_VENV}", *args]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=MAKE_ENV)
+    result = subprocess.run(make_command(build_dir, *args), capture_output=True, text=True, timeout=timeout,
+                            env=MAKE_ENV)
     if check and result.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed ({result.returncode}):\n"
+        raise AssertionError(f"{' '.join(result.args)} failed ({result.returncode}):\n"
                              f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return result
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MAKE_ENV, OVC_VENV, PROJECT, VENV, demo_build, files, ir_dir, leftovers, make
+from conftest import MAKE_ENV, demo_build, files, ir_dir, leftovers, make, make_command
 
 pytestmark = pytest.mark.slow      # runs make to build: left out of make test-fast
 
@@ -72,12 +72,11 @@ def appeared_since(pattern, began):
 def interrupt(build, args, marker, sig):
     """Start `make ir`, and once the step makes `marker` (a leftover of an earlier interruption
     does not count) send `sig` to make and everything it started."""
-    cmd = ["make", "--no-print-directory", "-C", str(PROJECT), f"BUILD_DIR={build}", f"VENV={VENV}",
-           f"OVC_VENV={OVC_VENV}", *args, "ir"]
     # A process started in the background may inherit SIGINT ignored, and make keeps it so: give
     # make the default handling a terminal's Ctrl-C meets.
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                               env=MAKE_ENV, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    process = subprocess.Popen(make_command(build, *args, "ir"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True, env=MAKE_ENV,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     began = time.time_ns() - 1_000_000          # the file system's clock may lag a little
     deadline = time.monotonic() + 120
     try:
