@@ -654,7 +654,7 @@ PYTEST = RNNT_OVC_VENV=$(abspath $(OVC_VENV)) $(VENV)/bin/python -m pytest -q -p
 ifneq ($(filter test check test-fast,$(MAKECMDGOALS)),)
 MAKEFLAGS += -j2
 endif
-test check: $(MO_STAMP) $(OVC_STAMP)  ## the offline test suite (builds both environments)
+test check: $(MO_STAMP) $(OVC_STAMP)  ## the offline test suite (builds both environments, side by side)
 	$(PYTEST) tests
 
 test-fast: $(MO_STAMP) $(OVC_STAMP)  ## the tests that run no build, under a minute: the inner loop
