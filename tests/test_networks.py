@@ -117,3 +117,20 @@ def test_continuous_batching_gives_each_utterance_the_labels_of_the_whole_uttera
         part, _, state = networks.encode_chunk(feats[first:first + 16], [len(feats[first:first + 16])], state)
         parts.append(part)
     assert np.array_equal(np.concatenate(parts, axis=1), at_once)
+
+
+@pytest.mark.parametrize("precision", ["f32", None])
+def test_a_long_batch_encoded_a_chunk_at_a_time_computes_every_rows_numbers(url_build, precision):
+    """A batch longer than its chunk (by default 4096 row-frames per call: 128 frames at batch 32)
+    is encoded a chunk at a time, the rows that ended left out: every row's frames are those of
+    the whole batch encoded at once, bit for bit, at f32 and the CPU's default precision."""
+    build, _ = url_build
+    networks = OpenVINONetworks(str(ir_dir(build)), precision)
+    rng = np.random.default_rng(3)
+    lengths = np.array([157, 40, 101, 16, 130], np.int64)      # odd and even; rows ending in each chunk
+    feats = rng.standard_normal((157, len(lengths), 240), dtype=np.float32)
+    whole, frames = networks.encode(feats, lengths, chunk=1000)
+    chunked, chunked_frames = networks.encode(feats, lengths, chunk=32)
+    assert np.array_equal(frames, chunked_frames)
+    for row, valid in enumerate(frames):
+        assert np.array_equal(chunked[row, :valid], whole[row, :valid]), row
