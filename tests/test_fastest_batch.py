@@ -32,6 +32,21 @@ def test_a_size_that_cannot_run_ends_the_search():
     assert fastest.search(rates_from({16: None}, []), (16, 32)) == (None, {})
 
 
+def test_sizes_close_to_the_fastest_are_measured_again_and_the_fastest_median_wins():
+    """One noisy measurement put 16 first; measured twice more, 32 is the faster. 128, 20% slower
+    than the fastest, is not measured again; a size that cannot run now drops out."""
+    runs = {16: [45.0, 46.0], 32: [51.0, 50.0], 64: [None], 128: []}
+    tried = []
+
+    def rate_at(batch):
+        tried.append(batch)
+        return runs[batch].pop(0)
+    best, rates = fastest.confirm(rate_at, {16: 53.4, 32: 49.4, 64: 52.9, 128: 42.0})
+    assert best == 32 and rates == {16: 46.0, 32: 50.0, 128: 42.0}
+    assert tried == [64, 32, 16, 16, 32]          # alternating order; 64 out after it failed
+    assert fastest.confirm(rates_from({}, tried), {16: 30.0, 32: 40.0}) == (32, {16: 30.0, 32: 40.0})
+
+
 class Recognizer:
     precision = "bf16"
 
