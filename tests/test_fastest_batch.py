@@ -45,6 +45,9 @@ def test_sizes_close_to_the_fastest_are_measured_again_and_the_fastest_median_wi
     assert best == 32 and rates == {16: 46.0, 32: 50.0, 128: 42.0}
     assert tried == [64, 32, 16, 16, 32]          # alternating order; 64 out after it failed
     assert fastest.confirm(rates_from({}, tried), {16: 30.0, 32: 40.0}) == (32, {16: 30.0, 32: 40.0})
+    tried = []                                    # the three fastest within 10%, at most
+    fastest.confirm(rates_from({16: 38.0, 32: 39.0, 64: 40.0, 128: 39.5}, tried), {16: 38.0, 32: 39.0, 64: 40.0, 128: 39.5})
+    assert sorted(set(tried)) == [32, 64, 128] and len(tried) == 6
 
 
 class Recognizer:
@@ -57,9 +60,10 @@ def test_a_cpu_ir_and_precision_are_measured_once_and_remembered(tmp_path, monke
     (ir / "rnnt_encoder.xml").write_text("<net/>")
     sizes = []
 
-    def rate(recognizer, batches):
+    def rate(recognizer, batches, warm_up=True):
         size = len(batches[0][1])
         sizes.append(size)
+        assert warm_up
         return {16: 20.0, 32: 25.0}.get(size, 10.0)
     monkeypatch.setattr(fastest, "utterances_per_second", rate)
     remember, said = tmp_path / "mlperf" / "measured-here.json", []
@@ -143,3 +147,20 @@ def test_a_size_s_rate_counts_each_batch_as_often_as_it_stands_for(monkeypatch):
 
     batches = [(1, [np.zeros((9, 240))] * 4), (3, [np.zeros((5, 240))] * 4)]
     assert fastest.utterances_per_second(Recognizer(), batches) == 16 / (2.0 + 3 * 1.0)
+
+
+def test_sizes_measured_again_are_not_warmed_up_again(tmp_path, monkeypatch):
+    """The search's sizes each warm up once (a full batch of the longest: as long as a measurement);
+    measured again, they do not."""
+    ir = tmp_path / "ir"
+    ir.mkdir()
+    (ir / "rnnt_encoder.xml").write_text("<net/>")
+    calls = []
+
+    def rate(recognizer, batches, warm_up=True):
+        calls.append((len(batches[0][1]), warm_up))
+        return {16: 24.0, 32: 25.0}.get(len(batches[0][1]), 10.0)
+    monkeypatch.setattr(fastest, "utterances_per_second", rate)
+    assert fastest.fastest_offline_batch(Recognizer(), str(ir), log=lambda line: None) == 32
+    assert calls == [(16, True), (32, True), (64, True), (128, True),
+                     (32, False), (16, False), (16, False), (32, False)]

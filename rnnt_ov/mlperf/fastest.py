@@ -5,9 +5,9 @@ the run sorts them by length, longest first, so its batches pad less the more sa
 So when no MLPERF_BATCH is given, Offline measures instead of assuming: the recognizer (encoder
 and decoding; the features cost the same at any batch) at 16, 32, 64, ... utterances per batch
 (each size first run once on a full batch of the longest utterance, as the SUT warms up), until
-two sizes in a row run slower than the fastest so far; those within 10% of the fastest are then
-measured twice more, in alternating order, and the fastest median wins (one measurement moves by
-5-10% here). Each size is measured on batches formed as
+two sizes in a row run slower than the fastest so far; the three fastest within 10% of the
+fastest are then measured twice more, in alternating order, and the fastest median wins (one
+measurement moves by 5-10% here). Each size is measured on batches formed as
 the run forms them: the lengths of as many samples as it issues (dev-clean's, lengths.py) sorted
 longest first and cut into batches; the first (longest) batch, and one from the middle of each of
 max(2, COUNT / batch) equal parts of the rest, weighted by its part's share of the run; random
@@ -39,6 +39,7 @@ COUNT = 256                 # utterances measured per batch size, at least two b
 # in alternating order, and the fastest median wins.
 CLOSE = 0.10
 CONFIRM = 2
+AGAIN = 3                   # sizes measured again at most: the fastest within CLOSE
 RUN_SAMPLES = 24576         # what a valid Offline run issues at least (r1.0's mlperf.conf)
 
 
@@ -60,12 +61,14 @@ def search(rate_at, candidates):
     return best, rates
 
 
-def confirm(rate_at, rates, close=CLOSE, rounds=CONFIRM):
+def confirm(rate_at, rates, close=CLOSE, rounds=CONFIRM, most=AGAIN):
     """(the fastest batch, {batch: utterances/s}) after measuring again, `rounds` more times each
-    in alternating order, the sizes of `rates` (search's) within `close` of the fastest; their
-    rates become the medians of their measurements. A size that cannot run now drops out."""
+    in alternating order, the `most` fastest sizes of `rates` (search's) within `close` of the
+    fastest; their rates become the medians of their measurements. A size that cannot run now
+    drops out."""
     best = max(rates, key=rates.get)
-    again = sorted(b for b, rate in rates.items() if rate >= (1 - close) * rates[best])
+    again = sorted(sorted((b for b, rate in rates.items() if rate >= (1 - close) * rates[best]),
+                          key=rates.get, reverse=True)[:most])
     if len(again) < 2:
         return best, rates
     runs = {b: [rates[b]] for b in again}
@@ -101,15 +104,16 @@ def run_batches(batch, samples=RUN_SAMPLES, count=COUNT, seed=1):
             for weight, i in chosen]
 
 
-def utterances_per_second(recognizer, batches):
+def utterances_per_second(recognizer, batches, warm_up=True):
     """The recognizer's rate on a run's `batches` ([(weight, encoder inputs longest first)], as
     run_batches forms them): the utterances they stand for over the time they stand for. None if a
-    full batch of the longest does not run here (memory)."""
+    full batch of the longest does not run here (memory). warm_up=False: this size ran before."""
     size = max(len(b) for _, b in batches)
     longest = max((f for _, b in batches for f in b), key=len)
     try:
-        recognizer.warm_up(size)
-        recognizer.decode_features([longest] * size)
+        if warm_up:
+            recognizer.warm_up(size)
+            recognizer.decode_features([longest] * size)
     except (MemoryError, RuntimeError):
         return None
     utterances = seconds = 0.0
@@ -141,12 +145,13 @@ def fastest_offline_batch(recognizer, ir_dir, remember=None, samples=RUN_SAMPLES
         log(f"mlperf: measuring the fastest Offline batch on this CPU for a run of {samples} samples (random "
             f"features with dev-clean's lengths, batched as the run batches them, {count} utterances or two "
             f"batches per size, at {', '.join(map(str, tried))} until two run slower, those within "
-            f"{CLOSE:.0%} of the fastest {CONFIRM} more times); once")
-        rate_at = lambda b: utterances_per_second(recognizer, run_batches(b, samples, count))  # noqa: E731
+            f"{CLOSE:.0%} of the fastest, {AGAIN} at most, {CONFIRM} more times); once")
+        def rate_at(batch, warm_up=True):
+            return utterances_per_second(recognizer, run_batches(batch, samples, count), warm_up)
         best, rates = search(rate_at, tried)
         if best is None:
             return None
-        best, rates = confirm(rate_at, rates)
+        best, rates = confirm(lambda batch: rate_at(batch, warm_up=False), rates)
         entry = {"batch": best, "utterances_per_second": {str(b): round(r, 2) for b, r in rates.items()},
                  "measured": time.strftime("%Y-%m-%d %H:%M:%S")}
         how = "measured now"
