@@ -1,11 +1,13 @@
-"""Continuous batching's steps (rnnt_ov/streaming.py) on stand-in networks that record what they
-are asked: how many frames each step encodes, and that every frame of every utterance is
-encoded once, in order. (That the labels equal the whole-utterance path's, on the real IR, is
+"""Continuous batching's steps (rnnt_ov/streaming.py), and a long batch encoded a chunk at a time
+(networks.OpenVINONetworks.encode), on stand-in networks that record what they are asked: how
+many frames each step encodes, and that every frame of every utterance is encoded once, in order.
+(That the labels and numbers equal the whole-utterance path's, on the real IR, is
 test_networks.py's.)"""
 import numpy as np
 import pytest
 
 from rnnt_ov.interface import ENCODER_FEATURES, StartStep
+from rnnt_ov.networks import OpenVINONetworks, encoder_chunk
 from rnnt_ov.streaming import ContinuousBatch
 
 
@@ -87,3 +89,21 @@ def test_fixed_chunks_when_the_shortest_is_the_longest():
 def test_a_chunk_of_an_odd_number_of_frames_is_refused(chunk, shortest):
     with pytest.raises(ValueError, match="even number"):
         ContinuousBatch(Recognizer(), 2, chunk=chunk, shortest=shortest)
+
+
+def test_a_long_batch_is_encoded_a_chunk_at_a_time_its_ended_rows_left_out():
+    """4096 row-frames per call at most (128 frames at batch 32, 16 at 256, whole below); each row
+    from the state its last chunk left, every frame once and in order, a row left out of the
+    chunks after its end, the last chunk as long as the longest row still in it."""
+    assert (encoder_chunk(1), encoder_chunk(32), encoder_chunk(48), encoder_chunk(256), encoder_chunk(1024)) == \
+        (4096, 128, 84, 16, 16)
+    networks = RecordingNetworks()
+    lengths = np.array([70, 33, 16, 51], np.int64)
+    feats = np.zeros((70, 4, ENCODER_FEATURES), np.float32)
+    for row, length in enumerate(lengths):
+        feats[:, row, 0] = row
+        feats[:length, row, 1] = np.arange(length)
+    encoded, frames = OpenVINONetworks.encode(networks, feats, lengths, chunk=16)
+    assert encoded.shape == (4, 35, 4) and frames.tolist() == [35, 17, 8, 26]
+    assert networks.chunks == [16, 16, 16, 16, 6] and networks.rows == [4, 3, 3, 2, 1]
+    assert networks.seen == {row: list(range(n)) for row, n in enumerate(lengths)}
