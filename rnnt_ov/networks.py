@@ -171,7 +171,7 @@ class OpenVINONetworks:
         bit on every row's frames (those past a row's end are zeros or padding)."""
         lengths = np.asarray(lengths, np.int64)
         chunk = chunk or encoder_chunk(features.shape[1])
-        if features.shape[0] <= chunk:
+        if features.shape[0] <= chunk or not (lengths > 0).any():
             out = self.encoder(self.encoder_inputs(features, lengths))
             return out[self.encoder.output(0)], encoded_frames(lengths)
         state = self.initial_state(features.shape[1])
