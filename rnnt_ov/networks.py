@@ -176,10 +176,8 @@ class OpenVINONetworks:
             return out[self.encoder.output(0)], encoded_frames(lengths)
         state = self.initial_state(features.shape[1])
         encoded = None
-        for first in range(0, features.shape[0], chunk):
+        for first in range(0, int(lengths.max()), chunk):
             rows = np.flatnonzero(lengths > first)
-            if rows.size == 0:
-                break
             span = min(chunk, int(lengths[rows].max()) - first)      # the last chunk: to the longest row's end
             part, taken = features[first:first + span], {name: values[rows] for name, values in state.items()}
             if rows.size < features.shape[1]:

@@ -67,8 +67,8 @@ def confirm(rate_at, rates, close=CLOSE, rounds=CONFIRM, most=AGAIN):
     fastest; their rates become the medians of their measurements. A size that cannot run now
     drops out."""
     best = max(rates, key=rates.get)
-    again = sorted(sorted((b for b, rate in rates.items() if rate >= (1 - close) * rates[best]),
-                          key=rates.get, reverse=True)[:most])
+    fastest = sorted(rates, key=rates.get, reverse=True)[:most]
+    again = sorted(b for b in fastest if rates[b] >= (1 - close) * rates[best])
     if len(again) < 2:
         return best, rates
     runs = {b: [rates[b]] for b in again}
@@ -80,8 +80,8 @@ def confirm(rate_at, rates, close=CLOSE, rounds=CONFIRM, most=AGAIN):
                     del runs[batch]
                 else:
                     runs[batch].append(rate)
-    rates = {**{b: r for b, r in rates.items() if b not in again}, **{b: float(np.median(r)) for b, r in runs.items()}}
-    rates = dict(sorted(rates.items()))
+    rates = {b: float(np.median(runs[b])) if b in runs else rate for b, rate in rates.items()
+             if b in runs or b not in again}            # search's order: increasing batch
     return max(runs, key=rates.get), rates
 
 
