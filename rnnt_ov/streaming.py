@@ -10,14 +10,17 @@ of an even number of frames pair the same frames in the encoder's time stacking,
 decoding moves on frame by frame.
 
 A step is shorter when an utterance ends sooner: as many frames as the one nearest its end has
-left (MIN_CHUNK_FRAMES at least). A chunk is a padded batch, and the frames past an utterance's
-end cost as much as any: with every step CHUNK_FRAMES long, 29% of the encoder's work on the load
-set (16 slots) was padding, 7% now; the slot frees for the next query that much sooner too.
+left (MIN_CHUNK_FRAMES at least), rounded up as the encoder call is (networks.call_shape: to a
+multiple of 16), since the call computes those frames anyway. A chunk is a padded batch, and the
+frames past an utterance's end cost as much as any: with every step CHUNK_FRAMES long, 29% of the
+encoder's work on the load set (16 slots) was padding, 7% with steps as long as the nearest end;
+the slot frees for the next query that much sooner too.
 """
 import numpy as np
 
 from .decoding import Hypotheses
 from .interface import ENCODER_FEATURES
+from .networks import call_shape
 
 CHUNK_FRAMES = 128      # encoder input frames per step at most (30 ms each: 3.84 s of audio); even
 MIN_CHUNK_FRAMES = 32   # and at least, unless every utterance in a slot ends sooner; even
@@ -65,10 +68,12 @@ class ContinuousBatch:
         if not rows:
             return []
         left = min(len(self.features[s]) - self.position[s] for s in rows)
-        chunk = min(self.chunk, max(self.shortest, left + left % 2))
+        chunk = min(self.chunk, max(self.shortest, call_shape(left + left % 2)))
         parts = [self.features[s][self.position[s]:self.position[s] + chunk] for s in rows]
         lengths = np.array([len(p) for p in parts], np.int64)
-        frames = np.zeros((int(lengths.max()), len(rows), ENCODER_FEATURES), np.float32)
+        # A step where every utterance ends sooner: as far as its longest, rounded up as the call is.
+        longest = int(lengths.max())
+        frames = np.zeros((chunk if longest == chunk else call_shape(longest), len(rows), ENCODER_FEATURES), np.float32)
         for i, part in enumerate(parts):
             frames[:len(part), i] = part
         state = {name: values[rows] for name, values in self.state.items()}

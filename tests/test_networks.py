@@ -129,8 +129,22 @@ def test_a_long_batch_encoded_a_chunk_at_a_time_computes_every_rows_numbers(url_
     rng = np.random.default_rng(3)
     lengths = np.array([157, 40, 101, 16, 130], np.int64)      # odd and even; rows ending in each chunk
     feats = rng.standard_normal((157, len(lengths), 240), dtype=np.float32)
+    compiled, shapes = networks.encoder, []
+
+    class Recording:            # the compiled encoder, recording the shape of every call
+        def __call__(self, inputs):
+            shapes.append(inputs["input.1"].shape[:2])
+            return compiled(inputs)
+
+        def __getattr__(self, name):
+            return getattr(compiled, name)
+    networks.encoder = Recording()
     whole, frames = networks.encode(feats, lengths, chunk=1000)
     chunked, chunked_frames = networks.encode(feats, lengths, chunk=32)
     assert np.array_equal(frames, chunked_frames)
     for row, valid in enumerate(frames):
         assert np.array_equal(chunked[row, :valid], whole[row, :valid]), row
+    # Each call padded to call_shape: 157 frames of 5 rows as 160 of 8; chunks of 32 frames of
+    # 5, 4, 3 and 3 rows as 8, 4, 4 and 4; the last, 29 frames of 2 rows (the 157 and the 130), as 32.
+    assert shapes == [(160, 8), (32, 8), (32, 4), (32, 4), (32, 4), (32, 2)]
+    assert whole.shape[:2] == chunked.shape[:2] == (5, 79)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from rnnt_ov.interface import ENCODER_FEATURES, StartStep
-from rnnt_ov.networks import OpenVINONetworks, encoder_chunk
+from rnnt_ov.networks import OpenVINONetworks, call_shape, encoder_chunk
 from rnnt_ov.streaming import ContinuousBatch
 
 
@@ -62,27 +62,28 @@ def serve(frames, slots, **chunks):
     return recognizer.networks, ended, batch.frames_encoded
 
 
-def test_a_step_is_as_long_as_the_utterance_nearest_its_end_has_left():
+def test_a_step_is_as_long_as_the_utterance_nearest_its_end_has_left_rounded_up_as_the_call_is():
     networks, ended, encoded = serve([100, 40, 250, 33], slots=2, chunk=128, shortest=32)
-    # 100 and 40: 40 frames (the 40 end); 60 of the 100 left and the new 250: 60 (the 100 end);
-    # the 250 at 60 and the new 33: 34 (odd: one more; the 33 end); the 156 left alone: 128, then
-    # its last 28 (a step of 32 at most, padded only as far as its longest row).
-    assert networks.chunks == [40, 60, 34, 128, 28]
+    # Rounded up to a multiple of 16, as the encoder call is: 100 and 40: 48 frames (the 40 end);
+    # 52 of the 100 left and the new 250: 64 (the 100 end); the 250 at 64 and the new 33: 48 (the
+    # 33 end); the 138 left alone: 128, then its last 10 (a step of 32 at most, padded only as far
+    # as its longest row, rounded up: 16).
+    assert networks.chunks == [48, 64, 48, 128, 16]
     assert ended == [1, 0, 3, 2]
     assert networks.seen == {key: list(range(n)) for key, n in enumerate([100, 40, 250, 33])}
-    assert encoded == 2 * (40 + 60 + 34) + 128 + 28 == sum(c * r for c, r in zip(networks.chunks, networks.rows))
+    assert encoded == 2 * (48 + 64 + 48) + 128 + 16 == sum(c * r for c, r in zip(networks.chunks, networks.rows))
 
 
 def test_no_step_is_shorter_than_the_shortest_unless_every_utterance_ends_in_it():
     networks, _, _ = serve([300, 10, 10, 10], slots=2, chunk=128, shortest=32)
     assert all(c >= 32 for c in networks.chunks) and min(networks.chunks) == 32
     networks, _, _ = serve([12, 14], slots=2, chunk=128, shortest=32)
-    assert networks.chunks == [14]                # both end: the chunk is only as long as its longest
+    assert networks.chunks == [16]                # both end: only as long as the longest, rounded up
 
 
 def test_fixed_chunks_when_the_shortest_is_the_longest():
     networks, _, _ = serve([300, 40], slots=2, chunk=128, shortest=128)
-    assert networks.chunks == [128, 128, 44]
+    assert networks.chunks == [128, 128, 48]
 
 
 @pytest.mark.parametrize("chunk,shortest", [(127, 32), (128, 31), (0, 32)])
@@ -92,11 +93,12 @@ def test_a_chunk_of_an_odd_number_of_frames_is_refused(chunk, shortest):
 
 
 def test_a_long_batch_is_encoded_a_chunk_at_a_time_its_ended_rows_left_out():
-    """4096 row-frames per call at most (128 frames at batch 32, 16 at 256, whole below); each row
-    from the state its last chunk left, every frame once and in order, a row left out of the
-    chunks after its end, the last chunk as long as the longest row still in it."""
+    """4096 row-frames per call at most (128 frames at batch 32, 16 at 256, a multiple of 16,
+    whole below); each row from the state its last chunk left, every frame once and in order, a
+    row left out of the chunks after its end, the last chunk as long as the longest row still in
+    it, rounded up as calls are (call_shape)."""
     assert (encoder_chunk(1), encoder_chunk(32), encoder_chunk(48), encoder_chunk(256), encoder_chunk(1024)) == \
-        (4096, 128, 84, 16, 16)
+        (4096, 128, 80, 16, 16)
     networks = RecordingNetworks()
     lengths = np.array([70, 33, 16, 51], np.int64)
     feats = np.zeros((70, 4, ENCODER_FEATURES), np.float32)
@@ -105,5 +107,13 @@ def test_a_long_batch_is_encoded_a_chunk_at_a_time_its_ended_rows_left_out():
         feats[:length, row, 1] = np.arange(length)
     encoded, frames = OpenVINONetworks.encode(networks, feats, lengths, chunk=16)
     assert encoded.shape == (4, 35, 4) and frames.tolist() == [35, 17, 8, 26]
-    assert networks.chunks == [16, 16, 16, 16, 6] and networks.rows == [4, 3, 3, 2, 1]
+    assert networks.chunks == [16, 16, 16, 16, 8] and networks.rows == [4, 3, 3, 2, 1]
     assert networks.seen == {row: list(range(n)) for row, n in enumerate(lengths)}
+
+
+def test_encoder_calls_come_in_few_shapes():
+    """Rows and frames of an encoder call are padded to a power of two up to 16, a multiple of 16
+    beyond: the CPU plugin prepares its LSTMs again for every new shape."""
+    assert [call_shape(n) for n in (1, 2, 3, 5, 9, 16, 17, 32, 33, 250, 256)] == \
+        [1, 2, 4, 8, 16, 16, 32, 32, 48, 256, 256]
+    assert len({call_shape(n) for n in range(1, 257)}) == 4 + 16
