@@ -85,6 +85,8 @@ DATASET_DIR    ?=
 USER_CONF      ?= rnnt_ov/mlperf/user.conf
 ## make mlperf: utterances decoded together at most (default: BATCH if given, else Offline the fastest measured here, Server 16)
 MLPERF_BATCH   ?= $(if $(filter command line environment,$(origin BATCH)),$(BATCH))
+## make mlperf SCENARIO=Offline: recognizers side by side, each on one thread (default: one per core)
+MLPERF_WORKERS ?=
 ## make mlperf SCENARIO=Server without a target_qps in USER_CONF: queries per trial of the search for its load
 SERVER_TRIAL_QUERIES ?= 500
 ## PRECISION=INT8: the folder holding LibriSpeech train-clean-100
@@ -202,6 +204,7 @@ $(call positive_int,BENCH_THREADS,2)
 $(call positive_int,BENCH_RUNS,20)
 $(call positive_int,TIMING_ROUNDS,3)
 $(if $(MLPERF_BATCH),$(call positive_int,MLPERF_BATCH,16))
+$(if $(MLPERF_WORKERS),$(call positive_int,MLPERF_WORKERS,2))
 $(call positive_int,SERVER_TRIAL_QUERIES,500)
 $(call positive_int,LOADSET_SIZE,256)
 $(call one_of,CONVERTER,mo ovc,CONVERTER=mo (openvino-dev 2024.6, Python 3.11-3.12) or CONVERTER=ovc (openvino 2026.4, Python 3.11-3.14))
@@ -544,7 +547,7 @@ MLPERF_RUN := $(BUILD_DIR)/mlperf/$(notdir $(IR_DIR))-$(INFER_PRECISION)/$(SCENA
 # Offline without MLPERF_BATCH measures the fastest batch on this CPU once (rnnt_ov/mlperf/fastest.py),
 # Server without a target_qps in USER_CONF the highest load within the bound (peak.py); both are
 # remembered in build/mlperf/measured-here.json, per CPU, IR set, precision and code (and Offline run size).
-MLPERF_BATCH_ARGS = $(if $(MLPERF_BATCH),--batch $(MLPERF_BATCH) )--remember $(BUILD_DIR)/mlperf/measured-here.json
+MLPERF_BATCH_ARGS = $(if $(MLPERF_BATCH),--batch $(MLPERF_BATCH) )$(if $(MLPERF_WORKERS),--workers $(MLPERF_WORKERS) )--remember $(BUILD_DIR)/mlperf/measured-here.json
 mlperf: $(IR_READY) $(FEATURIZER) $(MODEL_FILES) $(MLPERF_CONF) $(MANIFEST) $(USER_CONF)  ## MANIFEST=dev-clean-wav.json (or DATASET=LibriSpeech/dev-clean): MLPerf LoadGen, SCENARIO, MODE
 	@mkdir -p $(dir $(MLPERF_RUN))
 	$(PY) -m $(PKG).mlperf.run --scenario $(SCENARIO) --mode $(MODE) --manifest $(MANIFEST) \

@@ -149,6 +149,23 @@ def test_a_size_s_rate_counts_each_batch_as_often_as_it_stands_for(monkeypatch):
     assert fastest.utterances_per_second(Recognizer(), batches) == 16 / (2.0 + 3 * 1.0)
 
 
+def test_with_workers_each_batch_runs_on_all_of_them_at_once_and_counts_for_each(monkeypatch):
+    """Workers (workers.py) recognize a batch each: a batch is measured on both at once, and the
+    two batches' utterances count over that time."""
+    seconds = iter([0.0, 2.0])
+    monkeypatch.setattr(fastest.time, "perf_counter", lambda: next(seconds))
+    ran = []
+
+    class Workers:
+        workers = 2
+        def warm_up(self, size): pass
+        def side_by_side(self, feats): ran.append(len(feats))
+
+    assert fastest.utterances_per_second(Workers(), [(1, [np.zeros((9, 240))] * 4)]) == 2 * 4 / 2.0
+    assert ran == [4, 4]                        # the warm-up's full batch of the longest, then the batch
+    assert fastest.key("ir", "bf16", 1024, 2) != fastest.key("ir", "bf16", 1024, 1)     # remembered apart
+
+
 def test_sizes_measured_again_are_not_warmed_up_again(tmp_path, monkeypatch):
     """The search's sizes each warm up once (a full batch of the longest: as long as a measurement);
     measured again, they do not."""

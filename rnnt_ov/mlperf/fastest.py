@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import cli, features
 from ..interface import ENCODER_FEATURES
-from ..recognizer import Recognizer
+from ..workers import recognizer as offline_recognizer
 from . import measured
 from .lengths import durations
 
@@ -110,25 +110,28 @@ def utterances_per_second(recognizer, batches, warm_up=True):
     full batch of the longest does not run here (memory). warm_up=False: this size ran before."""
     size = max(len(b) for _, b in batches)
     longest = max((f for _, b in batches for f in b), key=len)
+    # Workers (workers.py) recognize a batch each at once: each batch is measured so, on all of them.
+    copies = getattr(recognizer, "workers", 1)
+    decode = recognizer.side_by_side if copies > 1 else recognizer.decode_features
     try:
         if warm_up:
             recognizer.warm_up(size)
-            recognizer.decode_features([longest] * size)
+            decode([longest] * size)
     except (MemoryError, RuntimeError):
         return None
     utterances = seconds = 0.0
     for weight, feats in batches:
         began = time.perf_counter()
-        recognizer.decode_features(feats)
+        decode(feats)
         seconds += weight * (time.perf_counter() - began)
-        utterances += weight * len(feats)
+        utterances += weight * len(feats) * copies
     return utterances / seconds
 
 
-def key(ir_dir, precision, samples):
-    """Where a batch is remembered: the CPU, IR set, precision and code (measured.key) and the
-    run's sample count."""
-    return f"{measured.key(ir_dir, precision)} | Offline, runs of {samples} samples"
+def key(ir_dir, precision, samples, workers=1):
+    """Where a batch is remembered: the CPU, IR set, precision and code (measured.key), the
+    run's sample count and the workers recognizing side by side."""
+    return f"{measured.key(ir_dir, precision)} | Offline, runs of {samples} samples, {workers} worker(s)"
 
 
 def fastest_offline_batch(recognizer, ir_dir, remember=None, samples=RUN_SAMPLES, count=COUNT,
@@ -137,7 +140,7 @@ def fastest_offline_batch(recognizer, ir_dir, remember=None, samples=RUN_SAMPLES
     `remember` (a JSON file) when this CPU, IR set, precision and code were measured for such a run
     before, else measured and added to it. None if not even the smallest candidate runs here."""
     found = measured.remembered(remember)
-    here = key(ir_dir, recognizer.precision, samples)
+    here = key(ir_dir, recognizer.precision, samples, getattr(recognizer, "workers", 1))
     if here in found:
         entry, how = found[here], f"measured before, {remember}"
     else:
@@ -167,7 +170,7 @@ def fastest_offline_batch(recognizer, ir_dir, remember=None, samples=RUN_SAMPLES
 def measured_rate(recognizer, ir_dir, remember, batch, samples=RUN_SAMPLES, count=COUNT):
     """Utterances/s of this recognizer here at `batch` (encoder and decoding) in a run of
     `samples` samples: as the search measured it (`remember`), else measured now."""
-    entry = measured.remembered(remember).get(key(ir_dir, recognizer.precision, samples), {})
+    entry = measured.remembered(remember).get(key(ir_dir, recognizer.precision, samples, getattr(recognizer, "workers", 1)), {})
     rate = entry.get("utterances_per_second", {}).get(str(batch))
     return rate if rate is not None else utterances_per_second(recognizer, run_batches(batch, samples, count))
 
@@ -182,8 +185,10 @@ def main():
                         help="utterances measured per batch size, at least two batches (default: %(default)s)")
     parser.add_argument("--candidates", default=",".join(map(str, CANDIDATES)),
                         help="batch sizes to try, in increasing order (default: %(default)s)")
+    parser.add_argument("--workers", type=int, help="recognizers side by side, as the Offline run has them "
+                        "(default: one per core, workers.py)")
     args = parser.parse_args()
-    recognizer = Recognizer.from_ir(args.ir_dir, args.featurizer, cli.inference_precision(args.precision))
+    recognizer = offline_recognizer(args.ir_dir, args.featurizer, cli.inference_precision(args.precision), args.workers)
     candidates = [int(c) for c in args.candidates.split(",")]
     print(fastest_offline_batch(recognizer, args.ir_dir, args.remember, args.samples, args.count, candidates,
                                 log=lambda line: print(line, file=sys.stderr, flush=True)))

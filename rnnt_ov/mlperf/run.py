@@ -19,7 +19,7 @@ import mlperf_loadgen as lg
 from .. import cli
 from ..dataset import DatasetError, read_manifest
 from ..interface import InterfaceError
-from ..recognizer import Recognizer
+from ..workers import cores, recognizer as offline_recognizer
 from .accuracy import report
 from .fastest import CANDIDATES, fastest_offline_batch, measured_rate
 from .qsl import QSL
@@ -108,6 +108,11 @@ def offer_server_load(args, settings, sut, qsl, batch, merged, trials):
 
 def run(args):
     alphabet = cli.alphabet(args.config)
+    if args.workers is not None and not 1 <= args.workers <= 64:
+        raise SettingError(f"MLPERF_WORKERS={args.workers}: recognizers side by side must be 1 to 64 "
+                           "(leave it out: one per core for Offline)")
+    if args.workers not in (None, 1) and args.scenario != "Offline":
+        raise SettingError(f"MLPERF_WORKERS={args.workers}: only Offline runs recognizers side by side; leave it out")
     if args.batch is not None and not 1 <= args.batch <= MAX_BATCH:
         raise SettingError(f"MLPERF_BATCH={args.batch}: utterances decoded together must be 1 to {MAX_BATCH} "
                            "(leave it out: Offline measures the fastest)")
@@ -119,7 +124,9 @@ def run(args):
     merged_settings(args.mlperf_conf, args.user_conf, merged)
     settings = loadgen_settings(args, merged, args.mode)
     # The IR is loaded (and Offline's batch measured) once the data and settings are known good.
-    recognizer = Recognizer.from_ir(args.ir_dir, args.featurizer, cli.inference_precision(args.precision))
+    precision = cli.inference_precision(args.precision)
+    workers = args.workers or (cores() if args.scenario == "Offline" else 1)
+    recognizer = offline_recognizer(args.ir_dir, args.featurizer, precision, workers)
     batch = args.batch
     if batch is None and args.scenario == "Offline":
         # As many samples as LoadGen issues at least: the run's batches pad less, the more it has.
@@ -129,8 +136,8 @@ def run(args):
     batch = batch or fastest_batch(args.scenario)
     if args.scenario == "Offline" and args.mode == "performance":
         expect_offline_rate(args, settings, recognizer, batch)
-    print(f"mlperf: {args.scenario} {args.mode}, {dataset.describe()}; IR {args.ir_dir} at batch {batch}",
-          flush=True)
+    print(f"mlperf: {args.scenario} {args.mode}, {dataset.describe()}; IR {args.ir_dir} at batch {batch}"
+          f"{f', {workers} workers side by side' if workers > 1 else ''}", flush=True)
     qsl = QSL(dataset)
     try:
         sut = SUT(qsl, recognizer, args.scenario, batch)
@@ -174,6 +181,9 @@ def main():
     parser.add_argument("--batch", type=int,
                         help="utterances decoded together at most (default: Offline the fastest measured here, "
                              "fastest.py; Server and SingleStream settings.fastest_batch)")
+    parser.add_argument("--workers", type=int,
+                        help="Offline: recognizers side by side, each on one thread (default: one per core, "
+                             "workers.py); Server and SingleStream: 1")
     parser.add_argument("--remember", help="JSON file of what was measured on this CPU before: Offline's fastest "
                         "batch and rate (fastest.py), Server's load (peak.py); read, and written")
     parser.add_argument("--server-trial-queries", type=int, default=TRIAL_QUERIES,
