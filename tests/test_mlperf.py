@@ -169,6 +169,17 @@ def test_a_bad_dataset_gets_one_line_and_leaves_no_run(run, bad_dataset, dataset
     assert not (runs / "SingleStream-accuracy.tmp").exists()
 
 
+def test_workers_for_a_scenario_that_has_none_get_one_line_before_loadgen_starts(run, dataset, configured_builds):
+    """Only Offline recognizes with workers side by side: asked of Server, one line and no log."""
+    build, _, _, _ = configured_builds
+    result = run(*CONFIGURATION, "mlperf", "SCENARIO=Server", "MLPERF_WORKERS=2", f"MANIFEST={dataset['manifest']}",
+                 check=False)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert result.returncode != 0 and errors == [
+        "error: MLPERF_WORKERS=2: only Offline runs recognizers side by side; leave it out"]
+    assert not (build / "mlperf" / "seqdynamic-batch4-FP32-ovc-f32" / "Server-performance.tmp").exists()
+
+
 def test_a_batch_that_cannot_run_gets_one_line_before_loadgen_starts(run, dataset, configured_builds):
     build, _, _, _ = configured_builds
     result = run(*CONFIGURATION, "mlperf", "MLPERF_BATCH=1000", f"MANIFEST={dataset['manifest']}", check=False)
@@ -233,7 +244,8 @@ def test_offline_without_a_batch_runs_at_the_one_measured_before(run, dataset, c
     ir = build / "ir" / "seqdynamic-batch4-FP32-ovc"
     remember = build / "mlperf" / "measured-here.json"
     remember.parent.mkdir(exist_ok=True)
-    here = fastest.key(str(ir), "f32", 12)                                 # TINY_CONF's 12 samples
+    from rnnt_ov.workers import cores
+    here = fastest.key(str(ir), "f32", 12, cores())        # TINY_CONF's 12 samples, a worker per core
     remember.write_text(json.dumps({here: {"batch": 3, "utterances_per_second": {"3": 2.5}}}))
     # A user.conf that does not say what Offline should expect: the rate measured, plus 20%.
     conf = tmp_path / "user.conf"
@@ -243,5 +255,6 @@ def test_offline_without_a_batch_runs_at_the_one_measured_before(run, dataset, c
            f"encoder and decoding: 3: 2.5; measured before, {remember})" in result.stdout
     assert "mlperf: Offline expects 3 samples/s (2.5 measured here at batch 3, +20%)" in result.stdout
     assert re.search(r"^target_qps : 3$", result.stdout, re.M)             # in LoadGen's summary
-    assert re.search(r"^mlperf: Offline performance, .* at batch 3$", result.stdout, re.M)
+    side_by_side = f", {cores()} workers side by side" if cores() > 1 else ""
+    assert re.search(rf"^mlperf: Offline performance, .* at batch 3{side_by_side}$", result.stdout, re.M)
     assert "MLPerf Results Summary" in result.stdout
