@@ -89,8 +89,8 @@ class Workers:
 
 
 def recognizer(ir_dir, featurizer_file, precision, workers=None):
-    """What an Offline run recognizes with: Workers, or one Recognizer on every core where
-    `workers` (by default one per core) is 1."""
+    """What an MLPerf run recognizes with: Workers (Offline, by default one per core), or one
+    Recognizer on every core where `workers` is 1 (Server, SingleStream)."""
     workers = workers or cores()
     if workers > 1:
         return Workers.from_ir(ir_dir, featurizer_file, precision, workers)

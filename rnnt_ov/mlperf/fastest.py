@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import cli, features
 from ..interface import ENCODER_FEATURES
-from ..workers import recognizer as offline_recognizer
+from ..workers import recognizer as make_recognizer
 from . import measured
 from .lengths import durations
 
@@ -188,7 +188,7 @@ def main():
     parser.add_argument("--workers", type=int, help="recognizers side by side, as the Offline run has them "
                         "(default: one per core, workers.py)")
     args = parser.parse_args()
-    recognizer = offline_recognizer(args.ir_dir, args.featurizer, cli.inference_precision(args.precision), args.workers)
+    recognizer = make_recognizer(args.ir_dir, args.featurizer, cli.inference_precision(args.precision), args.workers)
     candidates = [int(c) for c in args.candidates.split(",")]
     print(fastest_offline_batch(recognizer, args.ir_dir, args.remember, args.samples, args.count, candidates,
                                 log=lambda line: print(line, file=sys.stderr, flush=True)))

@@ -19,7 +19,7 @@ import mlperf_loadgen as lg
 from .. import cli
 from ..dataset import DatasetError, read_manifest
 from ..interface import InterfaceError
-from ..workers import cores, recognizer as offline_recognizer
+from ..workers import cores, recognizer as make_recognizer
 from .accuracy import report
 from .fastest import CANDIDATES, fastest_offline_batch, measured_rate
 from .qsl import QSL
@@ -126,7 +126,7 @@ def run(args):
     # The IR is loaded (and Offline's batch measured) once the data and settings are known good.
     precision = cli.inference_precision(args.precision)
     workers = args.workers or (cores() if args.scenario == "Offline" else 1)
-    recognizer = offline_recognizer(args.ir_dir, args.featurizer, precision, workers)
+    recognizer = make_recognizer(args.ir_dir, args.featurizer, precision, workers)
     batch = args.batch
     if batch is None and args.scenario == "Offline":
         # As many samples as LoadGen issues at least: the run's batches pad less, the more it has.
