@@ -36,6 +36,8 @@ class Recognizer:
     its own threads, left to spin after each call, took cores from OpenVINO's and from these
     (on 2 Zen 4 cores: the features of the load set 2.0-2.7 -> 1.4-1.6 ms per utterance)."""
 
+    workers = 1             # recognizers side by side: one here (workers.Workers: one per core)
+
     def __init__(self, networks, featurizer):
         self.networks = networks
         self.fb, self.window = featurizer
@@ -61,6 +63,10 @@ class Recognizer:
         padded, lengths = features.pad(feats)
         encoded, encoded_lengths = self.networks.encode(padded, lengths)
         return self.decoder(encoded, encoded_lengths, trace)
+
+    def side_by_side(self, feats):
+        """A batch (features) decoded on every worker at once, as workers.Workers has it: here, once."""
+        return self.decode_features(feats)
 
     def features_of(self, utterances):
         """The features of each utterance (samples), computed side by side."""

@@ -52,6 +52,7 @@ def test_sizes_close_to_the_fastest_are_measured_again_and_the_fastest_median_wi
 
 class Recognizer:
     precision = "bf16"
+    workers = 1
 
 
 def test_a_cpu_ir_and_precision_are_measured_once_and_remembered(tmp_path, monkeypatch):
@@ -142,8 +143,9 @@ def test_a_size_s_rate_counts_each_batch_as_often_as_it_stands_for(monkeypatch):
     monkeypatch.setattr(fastest.time, "perf_counter", lambda: next(seconds))
 
     class Recognizer:
+        workers = 1
         def warm_up(self, size): pass
-        def decode_features(self, feats): pass
+        def side_by_side(self, feats): pass
 
     batches = [(1, [np.zeros((9, 240))] * 4), (3, [np.zeros((5, 240))] * 4)]
     assert fastest.utterances_per_second(Recognizer(), batches) == 16 / (2.0 + 3 * 1.0)

@@ -207,7 +207,7 @@ def test_offline_without_a_batch_measures_the_fastest_here_once(configured_build
     assert all(rate > 0 for rate in entry["utterances_per_second"].values()), said
 
     class CannotRun:             # the next run on this CPU: the batch is read back, nothing is run
-        precision = "f32"
+        precision, workers = "f32", 1
     assert fastest.fastest_offline_batch(CannotRun(), str(ir), str(remember), samples=12, log=said.append) == batch
     assert "measured before" in said[-1]
     # The rate Offline expects: the search's at its batch; at another batch, measured then.

@@ -111,8 +111,7 @@ def utterances_per_second(recognizer, batches, warm_up=True):
     size = max(len(b) for _, b in batches)
     longest = max((f for _, b in batches for f in b), key=len)
     # Workers (workers.py) recognize a batch each at once: each batch is measured so, on all of them.
-    copies = getattr(recognizer, "workers", 1)
-    decode = recognizer.side_by_side if copies > 1 else recognizer.decode_features
+    copies, decode = recognizer.workers, recognizer.side_by_side
     try:
         if warm_up:
             recognizer.warm_up(size)
@@ -140,7 +139,7 @@ def fastest_offline_batch(recognizer, ir_dir, remember=None, samples=RUN_SAMPLES
     `remember` (a JSON file) when this CPU, IR set, precision and code were measured for such a run
     before, else measured and added to it. None if not even the smallest candidate runs here."""
     found = measured.remembered(remember)
-    here = key(ir_dir, recognizer.precision, samples, getattr(recognizer, "workers", 1))
+    here = key(ir_dir, recognizer.precision, samples, recognizer.workers)
     if here in found:
         entry, how = found[here], f"measured before, {remember}"
     else:
@@ -170,7 +169,7 @@ def fastest_offline_batch(recognizer, ir_dir, remember=None, samples=RUN_SAMPLES
 def measured_rate(recognizer, ir_dir, remember, batch, samples=RUN_SAMPLES, count=COUNT):
     """Utterances/s of this recognizer here at `batch` (encoder and decoding) in a run of
     `samples` samples: as the search measured it (`remember`), else measured now."""
-    entry = measured.remembered(remember).get(key(ir_dir, recognizer.precision, samples, getattr(recognizer, "workers", 1)), {})
+    entry = measured.remembered(remember).get(key(ir_dir, recognizer.precision, samples, recognizer.workers), {})
     rate = entry.get("utterances_per_second", {}).get(str(batch))
     return rate if rate is not None else utterances_per_second(recognizer, run_batches(batch, samples, count))
 
