@@ -26,7 +26,7 @@ def bars(path, values, xlabel, note=lambda label, value: f"{value:.2f}", title=N
     if title:
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")        # long labels and titles kept whole
     plt.close(fig)
 
 
@@ -52,5 +52,5 @@ def lines(path, xs, series, xlabel, ylabel, title=None):
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")        # long labels and titles kept whole
     plt.close(fig)

@@ -59,15 +59,16 @@ def num_frames(num_samples):
 
 def features(samples, fb, window):
     """(frames, 240) float32 encoder input for one utterance. fb: (1, 80, 257), window: (320,).
-    Written to copy as little as it can (the frames a strided view, the splicing a reshape):
-    the same numbers, bit for bit, as the formula step by step, in three quarters of the time."""
+    Written to copy as little as it can (the frames a strided view, the splicing a reshape, the
+    power spectrum squared in place, the mel energies written where the splicing reads them, the
+    normalisation reusing the centred values the std computes): the same numbers, bit for bit,
+    as the formula step by step (tests/test_features.py), in about half its time."""
     check_length(samples)
     n, half = len(samples), N_FFT // 2
     x = np.empty(n + N_FFT)                                       # pre-emphasised, then reflect-padded
     body = x[half:half + n]                                       # to centre the frames
-    s = samples.astype(np.float64)
-    body[0] = s[0]
-    np.subtract(s[1:], PREEMPHASIS * s[:-1], out=body[1:])
+    body[:] = samples
+    np.subtract(body[1:], PREEMPHASIS * body[:-1], out=body[1:])
     x[:half] = body[half:0:-1]
     x[half + n:] = body[-2:-half - 2:-1]
     count = 1 + n // HOP
@@ -75,16 +76,21 @@ def features(samples, fb, window):
     left = (N_FFT - len(window)) // 2                              # as torch.stft centres it
     padded_window[left:left + len(window)] = window
     frames = sliding_window_view(x, N_FFT)[::HOP][:count] * padded_window
-    spectrum = np.fft.rfft(frames, axis=1)
-    power = spectrum.real ** 2 + spectrum.imag ** 2 + DITHER ** 2
-    logmel = np.log(power @ np.asarray(fb, np.float64)[0].T + 1e-20)          # (count, 80)
+    squares = np.square(np.fft.rfft(frames, axis=1).view(np.float64))        # re^2, im^2 side by side
+    power = np.add(squares[:, 0::2], squares[:, 1::2])
+    power += DITHER ** 2
     # Frame t spliced with t+1 and t+2 (zeros past the end), every 3rd kept: rows of 3 frames.
-    spliced = np.zeros((-(-count // SPLICE) * SPLICE, logmel.shape[1]))
-    spliced[:count] = logmel
-    valid = spliced.reshape(-1, SPLICE * logmel.shape[1])[:num_frames(n)]   # (ceil(count / 3), 240)
-    mean = valid.mean(axis=0)
-    std = valid.std(axis=0, ddof=1) + 1e-5
-    return ((valid - mean) / std).astype(np.float32)
+    mels = np.asarray(fb, np.float64)[0].T
+    spliced = np.zeros((-(-count // SPLICE) * SPLICE, mels.shape[1]))
+    logmel = np.matmul(power, mels, out=spliced[:count])                    # (count, 80)
+    logmel += 1e-20
+    np.log(logmel, out=logmel)
+    valid = spliced.reshape(-1, SPLICE * mels.shape[1])[:num_frames(n)]   # (ceil(count / 3), 240)
+    # numpy's mean and std(ddof=1), the std's centred values kept for the result.
+    centred = valid - valid.mean(axis=0)
+    std = np.sqrt(np.add.reduce(np.square(centred), axis=0) / (len(valid) - 1)) + 1e-5
+    centred /= std
+    return centred.astype(np.float32)
 
 
 def pad(feats):
