@@ -66,12 +66,15 @@ def test_distclean_removes_build_and_only_a_venv_it_created(tmp_path, upstream):
     build = tmp_path / "build"
     make(build, f"MLCOMMONS_URL=file://{upstream}", "source")
     made, users = tmp_path / "made", tmp_path / "users"
-    for venv in (made / "venv", made / "venv-ovc", users / "venv", users / "venv-ovc"):
+    names = ("venv", "venv-ovc", "venv-reference")
+    for venv in [owner / name for owner in (made, users) for name in names]:
         venv.mkdir(parents=True)
         if venv.parent == made:
             (venv / ".created-by-rnnt-ir").touch()
     for owner in (made, users):
-        # VENV and OVC_VENV appear twice; make takes the last assignment.
-        make(build, f"VENV={owner / 'venv'}", f"OVC_VENV={owner / 'venv-ovc'}", "distclean")
+        # VENV and OVC_VENV appear twice (make() names the tests' own); make takes the last.
+        # REFERENCE_VENV too: left out, distclean removed the project's .venv-reference.
+        make(build, f"VENV={owner / 'venv'}", f"OVC_VENV={owner / 'venv-ovc'}",
+             f"REFERENCE_VENV={owner / 'venv-reference'}", "distclean")
     assert not build.exists() and not list(made.iterdir())
-    assert sorted(p.name for p in users.iterdir()) == ["venv", "venv-ovc"]
+    assert sorted(p.name for p in users.iterdir()) == list(names)
