@@ -62,7 +62,8 @@ def features(samples, fb, window):
     Written to copy as little as it can (the frames a strided view, the splicing a reshape, the
     power spectrum squared in place, the mel energies written where the splicing reads them, the
     normalisation reusing the centred values the std computes): the same numbers, bit for bit,
-    as the formula step by step (tests/test_features.py), in about half its time."""
+    as the formula step by step (tests/test_features.py holds it to one), in 2.36 ms against the
+    previous version's 2.46-2.62 for 6.25 s of audio on one thread."""
     check_length(samples)
     n, half = len(samples), N_FFT // 2
     x = np.empty(n + N_FFT)                                       # pre-emphasised, then reflect-padded

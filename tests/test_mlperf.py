@@ -9,6 +9,7 @@ import standin_upstream
 import synthetic_dataset
 from conftest import make
 from rnnt_ov.metrics import edit_distance
+from rnnt_ov.workers import cores
 
 pytestmark = pytest.mark.slow      # runs make to build: left out of make test-fast
 
@@ -244,7 +245,6 @@ def test_offline_without_a_batch_runs_at_the_one_measured_before(run, dataset, c
     ir = build / "ir" / "seqdynamic-batch4-FP32-ovc"
     remember = build / "mlperf" / "measured-here.json"
     remember.parent.mkdir(exist_ok=True)
-    from rnnt_ov.workers import cores
     here = fastest.key(str(ir), "f32", 12, cores())        # TINY_CONF's 12 samples, a worker per core
     remember.write_text(json.dumps({here: {"batch": 3, "utterances_per_second": {"3": 2.5}}}))
     # A user.conf that does not say what Offline should expect: the rate measured, plus 20%.
